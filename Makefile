@@ -1,0 +1,111 @@
+# selfheal - plain make; flags from pkg-config.
+#   make            build bin/*
+#   make check      build with -Werror, run the tests, then again under ASan+UBSan
+#   make demo       run the pipeline on contrib/samples
+#   make install    PREFIX=/usr/local DESTDIR=
+.SUFFIXES:
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+SHAREDIR ?= $(PREFIX)/share/selfheal
+MANDIR   ?= $(PREFIX)/share/man
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+
+# O is the object tree, B where programs go; SAN=1 builds with sanitizers.
+O ?= build
+B ?= bin
+
+HS   := $(shell $(PKG_CONFIG) --exists libhs 2>/dev/null && echo libhs)
+PKGS  = libpcre2-8 libcjson $(HS)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
+	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
+	-Isrc $(PKG_CFLAGS) -DSELFHEAL_VERSION='"$(VERSION)"' \
+	-DSELFHEAL_RULESDIR='"$(SHAREDIR)/rules"'
+ifneq ($(HS),)
+override CFLAGS += -DHAVE_HYPERSCAN
+endif
+ifeq ($(WERROR),1)
+override CFLAGS += -Werror
+endif
+ifeq ($(SAN),1)
+override CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+override LDFLAGS += -fsanitize=address,undefined
+endif
+LDLIBS += $(PKG_LIBS) -lm
+
+SRC   := $(wildcard src/*.c)
+OBJ   := $(SRC:src/%.c=$(O)/src/%.o)
+PROGS := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
+BINS  := $(PROGS:%=$(B)/%)
+UNIT  := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/*.c))
+LIB   := $(O)/libselfheal.a
+
+all: $(BINS) $(UNIT)
+
+$(O)/src/%.o: src/%.c src/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O)/cmd/%.o: cmd/%.c src/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $(OBJ)
+
+$(B)/%: $(O)/cmd/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+deps:
+	@mk/deps.sh build
+
+check:
+	@mk/deps.sh check
+	@$(MAKE) --no-print-directory WERROR=1 all
+	@$(MAKE) --no-print-directory WERROR=1 SAN=1 O=build/san B=build/san/bin all
+	@tests/run.sh bin build/san/bin
+
+demo:
+	@mk/deps.sh build
+	@$(MAKE) --no-print-directory all
+	@contrib/demo.sh
+
+bench:
+	@mk/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/crashgrep.sh
+
+lint-man:
+	mandoc -Tlint -Wwarning man/*.[0-9]
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/rules $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	cp $(BINS) $(DESTDIR)$(BINDIR)/
+	cp rules/*.rules $(DESTDIR)$(SHAREDIR)/rules/
+	for m in man/*.1; do cp $$m $(DESTDIR)$(MANDIR)/man1/; done
+	for m in man/*.5; do [ -e "$$m" ] && cp $$m $(DESTDIR)$(MANDIR)/man5/ || :; done
+	for m in man/*.7; do [ -e "$$m" ] && cp $$m $(DESTDIR)$(MANDIR)/man7/ || :; done
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(MANDIR)/man1/$$p.1; done
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+clean:
+	rm -rf build bin
+
+.PHONY: all deps check demo bench lint-man install uninstall clean
+.SECONDARY:

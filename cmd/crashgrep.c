@@ -1,0 +1,444 @@
+/* crashgrep - find crashes in log streams with PCRE2 rules and write one
+ * `crash` record per crash (multi-line crashes assembled per instance);
+ * records of other types pass through, other lines are dropped unless -a.
+ *
+ * The raw input is searched for the rules' literals in one pass (prefilter);
+ * only lines holding one, and lines of instances with an open crash, are
+ * decoded and matched with PCRE2. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "assemble.h"
+#include "logrec.h"
+#include "prefilter.h"
+#include "reader.h"
+#include "rules.h"
+#include "util.h"
+
+#define PIECE (1u << 20)
+#define MAXHITS 65536
+#define CTX_SCAN_LINES 50000
+
+struct cg {
+	struct ruleset *rs;
+	struct assembler *as;
+	struct reader *rd;
+	struct logrec lr, clr;
+	struct sbuf out;
+	struct pf_hit *hits;
+	uint32_t *cand, *seen, stamp;
+	const char *app;
+	const char *cur;          /* the line being processed */
+	uint64_t chunk_off;
+	const char *chunk_p;
+	int all;
+	unsigned long lines_seen, passed;
+};
+
+static void
+usage(int code)
+{
+	fprintf(code ? stderr : stdout,
+	    "usage: crashgrep [-aeq] [-B lines] [-l bytes] [-r rules]... "
+	    "[--app name]\n"
+	    "                 [--no-builtin] [--idle ms] [file ...]\n"
+	    "       crashgrep --list | --test [-r rules]... [--no-builtin]\n");
+	exit(code);
+}
+
+static void
+emit(void *arg, const char *rec, size_t n)
+{
+	(void)arg;
+	sh_out_line(rec, n);
+}
+
+/* Context: walk back through the reader's blocks for lines of the same
+ * stream. The instance id is searched as bytes first, so only likely lines
+ * are decoded. */
+static int
+context(void *arg, const struct logrec *r, char **lines, size_t *lens, int max)
+{
+	struct cg *g = arg;
+	struct rd_region reg[8];
+	int nreg = rd_regions(g->rd, g->cur, reg, 8), found = 0;
+	unsigned long scanned = 0;
+	size_t il = strlen(r->instance);
+
+	for (int k = 0; k < nreg && found < max; k++) {
+		const char *p = reg[k].p, *end = p + reg[k].n;
+		while (end > p && found < max && scanned++ < CTX_SCAN_LINES) {
+			const char *e = end;
+			if (e[-1] == '\n')
+				e--;
+			const char *s = memrchr(p, '\n', (size_t)(e - p));
+			s = s ? s + 1 : p;
+			end = s;
+			if (il && !memmem(s, (size_t)(e - s), r->instance, il))
+				continue;
+			lr_decode(&g->clr, s, (size_t)(e - s));
+			if (g->clr.kind == LR_RECORD)
+				continue;
+			if (!g->clr.app[0] && g->app)
+				sh_copy(g->clr.app, sizeof g->clr.app, g->app,
+				    strlen(g->app));
+			if (strcmp(g->clr.instance, r->instance) ||
+			    strcmp(g->clr.app, r->app))
+				continue;
+			lines[found] = xstrndup(g->clr.msg.s, g->clr.msg.len);
+			lens[found++] = g->clr.msg.len;
+		}
+	}
+	/* found newest first; records want oldest first */
+	for (int i = 0; i < found / 2; i++) {
+		char *t = lines[i];
+		size_t tl = lens[i];
+		lines[i] = lines[found - 1 - i];
+		lens[i] = lens[found - 1 - i];
+		lines[found - 1 - i] = t;
+		lens[found - 1 - i] = tl;
+	}
+	return found;
+}
+
+static void
+process_line(struct cg *g, const char *s, size_t n, int truncated,
+    const uint32_t *cand, int ncand)
+{
+	struct logrec *r = &g->lr;
+
+	g->cur = s;
+	lr_decode(r, s, n);
+	if (r->kind == LR_RECORD) {
+		/* another stage's record: forward it untouched */
+		sh_out_line(s, n);
+		sh_out_line("\n", 1);
+		g->passed++;
+		return;
+	}
+	if (truncated)
+		r->truncated = 1;
+	if (!r->app[0] && g->app)
+		sh_copy(r->app, sizeof r->app, g->app, strlen(g->app));
+	if (g->all) {
+		sbuf_reset(&g->out);
+		lr_to_json(r, &g->out);
+		sbuf_addc(&g->out, '\n');
+		sh_out_line(g->out.s, g->out.len);
+	}
+	asm_line(g->as, r, cand, ncand,
+	    g->chunk_off + (uint64_t)(s - g->chunk_p));
+}
+
+/* Lines no literal hit: only an open crash of their stream cares. */
+static void
+skip_lines(struct cg *g, const char *p, const char *end)
+{
+	static const uint32_t none[1];
+
+	while (p < end && asm_open_count(g->as)) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		if (asm_wants(g->as, p, (size_t)(e - p)))
+			process_line(g, p, (size_t)(e - p), 0, none, 0);
+		p = e + 1;
+	}
+}
+
+static void
+every_line(struct cg *g, const char *p, const char *end)
+{
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		process_line(g, p, (size_t)(e - p), 0, NULL, 0);
+		p = e + 1;
+	}
+}
+
+/* One line-aligned piece: scan for literals, then visit hit lines. */
+static void
+scan_piece(struct cg *g, const char *p, const char *end)
+{
+	int more;
+	size_t nh = pf_scan(g->rs->pf, p, (size_t)(end - p), g->hits, MAXHITS,
+	    &more);
+	const char *pos = p;
+
+	if (more) {
+		/* too many hits to hold: stop before the last hit's line and go
+		 * again from there (a line with more hits than that is tried
+		 * against every rule) */
+		const char *last = p + g->hits[nh - 1].end - 1;
+		const char *ls = memrchr(p, '\n', (size_t)(last - p));
+		ls = ls ? ls + 1 : p;
+		if (ls == p) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *e = nl ? nl : end;
+			process_line(g, p, (size_t)(e - p), 0, NULL, 0);
+			if (e < end)
+				scan_piece(g, e + 1, end);
+			return;
+		}
+		while (nh && p + g->hits[nh - 1].end > ls)
+			nh--;
+		scan_piece(g, p, ls);
+		scan_piece(g, ls, end);
+		return;
+	}
+	for (size_t i = 0; i < nh;) {
+		const char *hend = p + g->hits[i].end;
+		if (hend <= pos) {
+			i++;
+			continue;
+		}
+		const char *ls = memrchr(pos, '\n', (size_t)(hend - 1 - pos));
+		ls = ls ? ls + 1 : pos;
+		const char *le = memchr(hend, '\n', (size_t)(end - hend));
+		if (!le)
+			le = end;
+		int ncand = 0, record = 0;
+		g->stamp++;
+		for (; i < nh && p + g->hits[i].end <= le; i++) {
+			uint32_t id = g->hits[i].id;
+			if (id == RS_ID_TYPE) {
+				const char *v = p + g->hits[i].end;
+				if (le - v < 4 || memcmp(v, "log\"", 4))
+					record = 1;
+				continue;
+			}
+			if (g->seen[id] != g->stamp) {
+				g->seen[id] = g->stamp;
+				g->cand[ncand++] = id;
+			}
+		}
+		skip_lines(g, pos, ls);
+		if (ncand || record ||
+		    (asm_open_count(g->as) && asm_wants(g->as, ls, (size_t)(le - ls))))
+			process_line(g, ls, (size_t)(le - ls), 0, g->cand, ncand);
+		pos = le + 1;
+	}
+	if (pos < end)
+		skip_lines(g, pos, end);
+}
+
+static void
+process_chunk(struct cg *g, const struct rd_chunk *c)
+{
+	const char *p = c->p, *end = c->p + c->n;
+
+	g->chunk_p = c->p;
+	g->chunk_off = rd_offset(g->rd) - c->n;
+	if (c->truncated) {
+		sh_warn("%s: line at byte %llu longer than the line cap; truncated",
+		    rd_name(g->rd), (unsigned long long)g->chunk_off);
+		process_line(g, c->p, c->n, 1, NULL, 0);
+		return;
+	}
+	if (g->all || g->rs->nunfiltered) {
+		every_line(g, p, end);
+		return;
+	}
+	while (p < end) {
+		const char *pend = end;
+		if ((size_t)(end - p) > PIECE) {
+			const char *nl = memrchr(p, '\n', PIECE);
+			if (!nl)
+				nl = memchr(p + PIECE, '\n', (size_t)(end - p - PIECE));
+			pend = nl ? nl + 1 : end;
+		}
+		scan_piece(g, p, pend);
+		p = pend;
+	}
+}
+
+static int
+run_fd(struct cg *g, int fd, const char *name, size_t linecap)
+{
+	struct stat st;
+	int live = fstat(fd, &st) == 0 && !S_ISREG(st.st_mode);
+	struct rd_chunk c;
+	int rc;
+
+	g->rd = rd_open(fd, name, linecap);
+	for (;;) {
+		int timeout = -1;
+		if (live && asm_open_count(g->as))
+			timeout = asm_next_timeout(g->as, sh_now_mono_ms());
+		rc = rd_chunk(g->rd, &c, timeout);
+		if (rc == RD_TIMEOUT) {
+			asm_flush_idle(g->as, sh_now_mono_ms());
+			continue;
+		}
+		if (rc != RD_OK)
+			break;
+		process_chunk(g, &c);
+		if (sh_stop)
+			break;
+	}
+	if (rc == RD_ERR)
+		sh_warn("%s: read error: %s", name, strerror(errno));
+	asm_flush_all(g->as);
+	rd_free(g->rd);
+	g->rd = NULL;
+	return rc == RD_ERR ? -1 : 0;
+}
+
+static void
+list_rules(const struct ruleset *rs)
+{
+	for (int i = 0; i < rs->n; i++) {
+		const struct rule *r = rs->r[i];
+		printf("%-28s %-12s %-8s %2d  %s:%d\n", r->name, r->category,
+		    r->severity, r->priority, r->file, r->line);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { O_APP = 256, O_LIST, O_TEST, O_NOBUILTIN, O_IDLE, O_PORTABLE,
+		O_VERSION, O_HOLD };
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "app", required_argument, NULL, O_APP },
+		{ "context", required_argument, NULL, 'B' },
+		{ "exit-status", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "hold", required_argument, NULL, O_HOLD },
+		{ "idle", required_argument, NULL, O_IDLE },
+		{ "list", no_argument, NULL, O_LIST },
+		{ "max-line", required_argument, NULL, 'l' },
+		{ "no-builtin", no_argument, NULL, O_NOBUILTIN },
+		{ "portable", no_argument, NULL, O_PORTABLE },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "test", no_argument, NULL, O_TEST },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cg g = { 0 };
+	struct asm_opts ao = { .context = 20, .idle_ms = 1000, .hold_ms = 5000 };
+	char **user = NULL;
+	int nuser = 0, list = 0, test = 0, nobuiltin = 0, portable = 0;
+	int exitstatus = 0, quiet = 0, status = 0, ch, code;
+	long v;
+	size_t linecap = RD_DEFAULT_LINECAP;
+	struct sbuf err;
+
+	sh_init(argv[0]);
+	while ((ch = getopt_long(argc, argv, "aB:ehl:qr:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a': g.all = 1; break;
+		case 'B':
+			if (sh_parse_long(optarg, 0, 1000, &v))
+				usage(SH_EX_USAGE);
+			ao.context = (int)v;
+			break;
+		case 'e': exitstatus = 1; break;
+		case 'h': usage(0); break;
+		case 'l':
+			if (sh_parse_long(optarg, 256, RD_MAX_LINECAP, &v))
+				usage(SH_EX_USAGE);
+			linecap = (size_t)v;
+			break;
+		case 'q': quiet = 1; break;
+		case 'r':
+			user = xrealloc(user, (size_t)(nuser + 1) * sizeof *user);
+			user[nuser++] = optarg;
+			break;
+		case O_APP: g.app = optarg; break;
+		case O_HOLD:
+			if (sh_parse_duration_ms(optarg, &ao.hold_ms))
+				usage(SH_EX_USAGE);
+			break;
+		case O_IDLE:
+			if (sh_parse_duration_ms(optarg, &ao.idle_ms))
+				usage(SH_EX_USAGE);
+			break;
+		case O_LIST: list = 1; break;
+		case O_NOBUILTIN: nobuiltin = 1; break;
+		case O_PORTABLE: portable = 1; break;
+		case O_TEST: test = 1; break;
+		case O_VERSION:
+			printf("crashgrep %s\n", SELFHEAL_VERSION);
+			return 0;
+		default: usage(SH_EX_USAGE);
+		}
+	}
+	(void)quiet;
+	argc -= optind;
+	argv += optind;
+
+	sbuf_init(&err);
+	g.rs = rs_new();
+	if (rs_load_all(g.rs, user, nuser, nobuiltin, &err, &code))
+		sh_die(code, "%s", err.s);
+	if (g.rs->n == 0)
+		sh_die(SH_EX_NOINPUT, "no rules loaded");
+	if (rs_finish(g.rs, portable, &err))
+		sh_die(SH_EX_SOFTWARE, "%s", err.s);
+	if (list) {
+		list_rules(g.rs);
+		return sh_out_close();
+	}
+	if (test) {
+		int fails = rs_test(g.rs), nex = 0;
+		for (int i = 0; i < g.rs->n; i++)
+			nex += g.rs->r[i]->nex;
+		printf("%d rules, %d examples: %d failed\n", g.rs->n, nex, fails);
+		sh_out_close();
+		return fails ? 1 : 0;
+	}
+	if (g.rs->nunfiltered)
+		sh_warn("%d pattern(s) without a literal: every line is matched "
+		    "(slow); see crashgrep --test", g.rs->nunfiltered);
+
+	g.hits = xmalloc(MAXHITS * sizeof *g.hits);
+	g.cand = xmalloc(((size_t)g.rs->nmp + 1) * sizeof *g.cand);
+	g.seen = xcalloc((size_t)g.rs->nmp + 1, sizeof *g.seen);
+	lr_init(&g.lr);
+	lr_init(&g.clr);
+	sbuf_init(&g.out);
+	g.as = asm_new(g.rs, &ao, emit, context, &g);
+
+	if (argc == 0) {
+		if (run_fd(&g, 0, "<stdin>", linecap))
+			status = SH_EX_IOERR;
+	}
+	for (int i = 0; i < argc && !sh_stop; i++) {
+		if (!strcmp(argv[i], "-")) {
+			if (run_fd(&g, 0, "<stdin>", linecap))
+				status = SH_EX_IOERR;
+			continue;
+		}
+		int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			sh_warn("%s: %s", argv[i], strerror(errno));
+			status = SH_EX_NOINPUT;
+			continue;
+		}
+		if (run_fd(&g, fd, argv[i], linecap))
+			status = SH_EX_IOERR;
+		close(fd);
+	}
+	if (!status && exitstatus && asm_emitted(g.as) == 0)
+		status = SH_EX_NONE;
+	asm_free(g.as);
+	lr_release(&g.lr);
+	lr_release(&g.clr);
+	sbuf_release(&g.out);
+	sbuf_release(&err);
+	free(g.hits);
+	free(g.cand);
+	free(g.seen);
+	free(user);
+	rs_free(g.rs);
+	sh_out_close();
+	return status;
+}

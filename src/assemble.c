@@ -1,0 +1,458 @@
+/* assemble.c - see assemble.h. */
+#include "assemble.h"
+#include "fingerprint.h"
+#include "json.h"
+#include "timefmt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct crash {
+	struct rule *rule;
+	char app[128], instance[64], region[16], provider[32], source[16];
+	int64_t ts_first, ts_last;
+	int ts_prec;
+	uint64_t position;
+	char **lines;
+	size_t *lens;
+	int nlines, cap;
+	char **ctx;
+	size_t *ctxlens;
+	int nctx;
+	struct sbuf caps;     /* JSON members from named captures */
+	char *title;
+	size_t tlen;
+	int truncated;
+	int64_t wall_open, wall_last;
+	unsigned long line_last;
+};
+
+struct assembler {
+	struct ruleset *rs;
+	struct asm_opts o;
+	asm_emit_fn emit;
+	asm_context_fn context;
+	void *arg;
+	struct crash **open;
+	int nopen;
+	unsigned long lines, emitted;
+	struct sbuf rec, tmp;
+};
+
+struct assembler *
+asm_new(struct ruleset *rs, const struct asm_opts *o, asm_emit_fn emit,
+    asm_context_fn context, void *arg)
+{
+	struct assembler *a = xcalloc(1, sizeof *a);
+	a->rs = rs;
+	a->o = *o;
+	if (a->o.max_open <= 0)
+		a->o.max_open = 1024;
+	if (!a->o.line_bytes)
+		a->o.line_bytes = 8192;
+	if (!a->o.context_bytes)
+		a->o.context_bytes = 1024;
+	if (!a->o.idle_lines)
+		a->o.idle_lines = 20000;
+	a->emit = emit;
+	a->context = context;
+	a->arg = arg;
+	a->open = xcalloc((size_t)a->o.max_open, sizeof *a->open);
+	sbuf_init(&a->rec);
+	sbuf_init(&a->tmp);
+	return a;
+}
+
+static void
+crash_free(struct crash *c)
+{
+	for (int i = 0; i < c->nlines; i++)
+		free(c->lines[i]);
+	for (int i = 0; i < c->nctx; i++)
+		free(c->ctx[i]);
+	free(c->lines);
+	free(c->lens);
+	free(c->ctx);
+	free(c->ctxlens);
+	free(c->title);
+	sbuf_release(&c->caps);
+	free(c);
+}
+
+void
+asm_free(struct assembler *a)
+{
+	if (!a)
+		return;
+	for (int i = 0; i < a->nopen; i++)
+		crash_free(a->open[i]);
+	free(a->open);
+	sbuf_release(&a->rec);
+	sbuf_release(&a->tmp);
+	free(a);
+}
+
+int
+asm_open_count(const struct assembler *a)
+{
+	return a->nopen;
+}
+
+unsigned long
+asm_emitted(const struct assembler *a)
+{
+	return a->emitted;
+}
+
+static void
+add_line(struct assembler *a, struct crash *c, const struct logrec *r)
+{
+	size_t n = r->msg.len;
+	if (n > a->o.line_bytes) {
+		n = js_utf8_cut(r->msg.s, a->o.line_bytes);
+		c->truncated = 1;
+	}
+	if (r->truncated)
+		c->truncated = 1;
+	if (c->nlines == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 8;
+		c->lines = xrealloc(c->lines, (size_t)c->cap * sizeof *c->lines);
+		c->lens = xrealloc(c->lens, (size_t)c->cap * sizeof *c->lens);
+	}
+	c->lines[c->nlines] = xstrndup(r->msg.s, n);
+	c->lens[c->nlines] = n;
+	c->nlines++;
+	if (r->ts)
+		c->ts_last = r->ts;
+	c->wall_last = sh_now_mono_ms();
+	c->line_last = a->lines;
+}
+
+/* The title: the last line matching a `title` pattern (its capture named
+ * title, else the whole match line), else the match's own title capture,
+ * else the first line. */
+static void
+find_title(struct assembler *a, struct crash *c, const char **t, size_t *tn)
+{
+	struct rule *r = c->rule;
+
+	for (int i = c->nlines - 1; i >= 0 && r->npats[PK_TITLE]; i--) {
+		struct pattern *p;
+		if (!rs_rule_matches(a->rs, r, PK_TITLE, c->lines[i], c->lens[i], &p))
+			continue;
+		PCRE2_SIZE len;
+		int rc = pcre2_substring_length_byname(p->md, (PCRE2_SPTR)"title",
+		    &len);
+		if (rc == 0) {
+			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+			int num = pcre2_substring_number_from_name(p->code,
+			    (PCRE2_SPTR)"title");
+			if (num > 0 && ov[2 * num] != PCRE2_UNSET) {
+				*t = c->lines[i] + ov[2 * num];
+				*tn = ov[2 * num + 1] - ov[2 * num];
+				return;
+			}
+		}
+		*t = c->lines[i];
+		*tn = c->lens[i];
+		return;
+	}
+	if (c->title) {
+		*t = c->title;
+		*tn = c->tlen;
+		return;
+	}
+	*t = c->lines[0];
+	*tn = c->lens[0];
+}
+
+static void
+js_str_array(struct sbuf *b, const char *key, char **v, size_t *lens, int n)
+{
+	js_key(b, key);
+	sbuf_addc(b, '[');
+	for (int i = 0; i < n; i++) {
+		if (i)
+			sbuf_addc(b, ',');
+		js_str(b, v[i], lens[i]);
+	}
+	sbuf_addc(b, ']');
+}
+
+static void
+emit_crash(struct assembler *a, struct crash *c)
+{
+	struct sbuf *b = &a->rec;
+	struct rule *r = c->rule;
+	const char *title, *frames[3];
+	size_t tlen, flens[3];
+	int nf = 0;
+	char fp[20], ts[40];
+	uint64_t h;
+
+	for (int i = 1; i < c->nlines && nf < 3 && r->npats[PK_FRAME]; i++) {
+		/* frames are trimmed so indentation does not matter */
+		if (!rs_rule_matches(a->rs, r, PK_FRAME, c->lines[i], c->lens[i],
+		    NULL))
+			continue;
+		const char *s = c->lines[i];
+		size_t n = c->lens[i];
+		while (n && (*s == ' ' || *s == '\t')) {
+			s++;
+			n--;
+		}
+		frames[nf] = s;
+		flens[nf++] = n;
+	}
+	find_title(a, c, &title, &tlen);
+	fp_compute(r->name, title, tlen, frames, flens, nf, fp);
+
+	h = sh_fnv1a(SH_FNV_INIT, c->app, strlen(c->app) + 1);
+	h = sh_fnv1a(h, c->instance, strlen(c->instance) + 1);
+	h = sh_fnv1a(h, &c->ts_first, sizeof c->ts_first);
+	if (!c->ts_first)
+		h = sh_fnv1a(h, &c->position, sizeof c->position);
+	h = sh_fnv1a(h, c->lines[0], c->lens[0]);
+
+	sbuf_reset(b);
+	sbuf_addf(b, "{\"type\":\"crash\",\"id\":\"c_%016llx\"",
+	    (unsigned long long)h);
+	sh_time_format(c->ts_first ? c->ts_first : sh_time_now(),
+	    c->ts_first ? c->ts_prec : 3, ts);
+	js_member_str(b, "ts", ts, 0);
+	js_member_str(b, "app", c->app, 1);
+	js_member_str(b, "region", c->region, 1);
+	js_member_str(b, "instance", c->instance, 1);
+	js_member_str(b, "provider", c->provider, 1);
+	js_member_str(b, "rule", r->name, 0);
+	js_member_str(b, "category", r->category, 0);
+	js_member_str(b, "severity", r->severity, 0);
+	js_member_str(b, "fingerprint", fp, 0);
+	js_key(b, "title");
+	js_str(b, title, tlen);
+	if (c->caps.len)
+		sbuf_add(b, c->caps.s, c->caps.len);
+	if (c->ts_last && c->ts_last != c->ts_first) {
+		sh_time_format(c->ts_last, c->ts_prec, ts);
+		js_member_str(b, "last_ts", ts, 0);
+	}
+	js_str_array(b, "lines", c->lines, c->lens, c->nlines);
+	js_str_array(b, "context", c->ctx, c->ctxlens, c->nctx);
+	js_key(b, "hint");
+	sbuf_addc(b, '{');
+	js_member_str(b, "cause", r->cause, 0);
+	js_key(b, "actions");
+	sbuf_addc(b, '[');
+	for (int i = 0; i < r->nactions; i++) {
+		if (i)
+			sbuf_addc(b, ',');
+		js_strz(b, r->actions[i]);
+	}
+	sbuf_adds(b, "]}");
+	js_member_str(b, "source", c->source, 1);
+	if (c->truncated)
+		sbuf_adds(b, ",\"truncated\":true");
+	sbuf_adds(b, "}\n");
+	a->emit(a->arg, b->s, b->len);
+	a->emitted++;
+}
+
+static void
+close_at(struct assembler *a, int i)
+{
+	struct crash *c = a->open[i];
+	emit_crash(a, c);
+	crash_free(c);
+	memmove(a->open + i, a->open + i + 1,
+	    (size_t)(a->nopen - i - 1) * sizeof *a->open);
+	a->nopen--;
+}
+
+static int
+is_integer(const char *s, size_t n)
+{
+	size_t i = s[0] == '-' ? 1 : 0;
+	if (n <= i || n - i > 15 || (s[i] == '0' && n - i > 1))
+		return 0;
+	for (; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+static void
+take_captures(struct crash *c, const struct rmatch *m)
+{
+	uint32_t count, size;
+	PCRE2_SPTR tab;
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->pat->md);
+
+	sbuf_init(&c->caps);
+	pcre2_pattern_info(m->pat->code, PCRE2_INFO_NAMECOUNT, &count);
+	pcre2_pattern_info(m->pat->code, PCRE2_INFO_NAMEENTRYSIZE, &size);
+	pcre2_pattern_info(m->pat->code, PCRE2_INFO_NAMETABLE, &tab);
+	for (uint32_t i = 0; i < count; i++) {
+		const unsigned char *e = tab + i * size;
+		int num = e[0] << 8 | e[1];
+		const char *name = (const char *)e + 2;
+		if (ov[2 * num] == PCRE2_UNSET)
+			continue;
+		const char *v = m->subject + ov[2 * num];
+		size_t vn = ov[2 * num + 1] - ov[2 * num];
+		if (!strcmp(name, "title")) {
+			if (!c->title) {
+				c->title = xstrndup(v, vn);
+				c->tlen = vn;
+			}
+			continue;
+		}
+		if (strstr(c->caps.s ? c->caps.s : "", name))
+			continue; /* duplicate names (?J): first set one wins */
+		sbuf_addc(&c->caps, ',');
+		js_strz(&c->caps, name);
+		sbuf_addc(&c->caps, ':');
+		if (is_integer(v, vn))
+			sbuf_add(&c->caps, v, vn);
+		else
+			js_str(&c->caps, v, vn > 1024 ? js_utf8_cut(v, 1024) : vn);
+	}
+}
+
+static void
+open_crash(struct assembler *a, const struct logrec *r, const struct rmatch *m,
+    uint64_t position)
+{
+	struct crash *c;
+
+	if (a->nopen == a->o.max_open)
+		close_at(a, 0);
+	c = xcalloc(1, sizeof *c);
+	c->rule = m->rule;
+	sh_copy(c->app, sizeof c->app, r->app, strlen(r->app));
+	sh_copy(c->instance, sizeof c->instance, r->instance, strlen(r->instance));
+	sh_copy(c->region, sizeof c->region, r->region, strlen(r->region));
+	sh_copy(c->provider, sizeof c->provider, r->provider, strlen(r->provider));
+	sh_copy(c->source, sizeof c->source, r->source, strlen(r->source));
+	c->ts_first = c->ts_last = r->ts;
+	c->ts_prec = r->ts_prec;
+	c->position = position;
+	c->wall_open = sh_now_mono_ms();
+	take_captures(c, m);
+	if (a->context && a->o.context > 0) {
+		c->ctx = xcalloc((size_t)a->o.context, sizeof *c->ctx);
+		c->ctxlens = xcalloc((size_t)a->o.context, sizeof *c->ctxlens);
+		c->nctx = a->context(a->arg, r, c->ctx, c->ctxlens, a->o.context);
+		for (int i = 0; i < c->nctx; i++)
+			if (c->ctxlens[i] > a->o.context_bytes) {
+				c->ctxlens[i] = js_utf8_cut(c->ctx[i], a->o.context_bytes);
+				c->ctx[i][c->ctxlens[i]] = '\0';
+			}
+	}
+	add_line(a, c, r);
+	a->open[a->nopen++] = c;
+}
+
+static int
+same_stream(const struct crash *c, const struct logrec *r)
+{
+	return !strcmp(c->instance, r->instance) && !strcmp(c->app, r->app);
+}
+
+int
+asm_line(struct assembler *a, const struct logrec *r, const uint32_t *cand,
+    int ncand, uint64_t position)
+{
+	struct rmatch m;
+	int64_t now = 0;
+
+	a->lines++;
+	/* crashes of other streams that log time or other traffic has passed */
+	for (int i = 0; i < a->nopen; i++) {
+		struct crash *c = a->open[i];
+		int stale = a->lines - c->line_last > a->o.idle_lines;
+		if (!stale && r->ts && c->ts_last &&
+		    r->ts - c->ts_last > (c->rule->gap_ms + 5000) * 1000000LL)
+			stale = 1;
+		if (!stale && a->o.hold_ms > 0) {
+			if (!now)
+				now = sh_now_mono_ms();
+			stale = now - c->wall_open > a->o.hold_ms;
+		}
+		if (stale && !same_stream(c, r))
+			close_at(a, i--);
+	}
+	for (int i = 0; i < a->nopen; i++) {
+		struct crash *c = a->open[i];
+		if (!same_stream(c, r))
+			continue;
+		struct rule *ru = c->rule;
+		/* whole-second timestamps hide up to a second of the gap */
+		int64_t slack = r->ts_prec == 0 || c->ts_prec == 0 ? 1000 : 0;
+		if (r->ts && c->ts_last &&
+		    r->ts - c->ts_last > (ru->gap_ms + slack) * 1000000LL) {
+			close_at(a, i);
+			break;
+		}
+		if (rs_rule_matches(a->rs, ru, PK_END, r->msg.s, r->msg.len, NULL)) {
+			add_line(a, c, r);
+			close_at(a, i);
+			return 1;
+		}
+		if (rs_rule_matches(a->rs, ru, PK_CONTINUE, r->msg.s, r->msg.len,
+		    NULL)) {
+			add_line(a, c, r);
+			if (c->nlines >= ru->max_lines)
+				close_at(a, i);
+			return 1;
+		}
+		close_at(a, i);
+		break;
+	}
+	if (!rs_start(a->rs, r->msg.s, r->msg.len, cand, ncand, &m))
+		return 0;
+	open_crash(a, r, &m, position);
+	struct rule *ru = m.rule;
+	if ((!ru->npats[PK_CONTINUE] && !ru->npats[PK_END]) || ru->max_lines <= 1)
+		close_at(a, a->nopen - 1);
+	return 1;
+}
+
+int
+asm_wants(struct assembler *a, const char *raw, size_t n)
+{
+	for (int i = 0; i < a->nopen; i++) {
+		const char *inst = a->open[i]->instance;
+		if (!*inst || memmem(raw, n, inst, strlen(inst)))
+			return 1;
+	}
+	return 0;
+}
+
+void
+asm_flush_idle(struct assembler *a, int64_t now)
+{
+	for (int i = 0; i < a->nopen; i++)
+		if (now - a->open[i]->wall_last >= a->o.idle_ms)
+			close_at(a, i--);
+}
+
+int
+asm_next_timeout(const struct assembler *a, int64_t now)
+{
+	int64_t best = -1;
+	for (int i = 0; i < a->nopen; i++) {
+		int64_t d = a->open[i]->wall_last + a->o.idle_ms - now;
+		if (d < 0)
+			d = 0;
+		if (best < 0 || d < best)
+			best = d;
+	}
+	return best > 100000 ? 100000 : (int)best;
+}
+
+void
+asm_flush_all(struct assembler *a)
+{
+	while (a->nopen)
+		close_at(a, 0);
+}

@@ -1,0 +1,196 @@
+/* json.c - see json.h. */
+#include "json.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len;
+	unsigned min;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+size_t
+js_utf8_cut(const char *s, size_t n)
+{
+	size_t i = n;
+	int k = 0;
+
+	while (i > 0 && k < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
+		i--;
+		k++;
+	}
+	if (i == 0 || (unsigned char)s[i - 1] < 0x80)
+		return n;
+	/* s[i-1] leads the last sequence: keep it only when it is whole */
+	return utf8_seq((const unsigned char *)s + i - 1, n - (i - 1)) ? n
+	    : i - 1;
+}
+
+void
+js_str(struct sbuf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+
+	sbuf_addc(b, '"');
+	while (i < n) {
+		unsigned char c = u[i];
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			run++;
+			i++;
+			continue;
+		}
+		if (run) {
+			sbuf_add(b, s + i - run, run);
+			run = 0;
+		}
+		if (c >= 0x80) {
+			size_t len = utf8_seq(u + i, n - i);
+			if (len) {
+				sbuf_add(b, s + i, len);
+				i += len;
+			} else {
+				sbuf_adds(b, "\\ufffd");
+				i++;
+			}
+			continue;
+		}
+		switch (c) {
+		case '"': sbuf_adds(b, "\\\""); break;
+		case '\\': sbuf_adds(b, "\\\\"); break;
+		case '\n': sbuf_adds(b, "\\n"); break;
+		case '\r': sbuf_adds(b, "\\r"); break;
+		case '\t': sbuf_adds(b, "\\t"); break;
+		default: {
+			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			sbuf_add(b, e, 6);
+		}
+		}
+		i++;
+	}
+	if (run)
+		sbuf_add(b, s + i - run, run);
+	sbuf_addc(b, '"');
+}
+
+void
+js_strz(struct sbuf *b, const char *s)
+{
+	js_str(b, s, strlen(s));
+}
+
+void
+js_key(struct sbuf *b, const char *key)
+{
+	if (b->len && b->s[b->len - 1] != '{' && b->s[b->len - 1] != '[')
+		sbuf_addc(b, ',');
+	js_strz(b, key);
+	sbuf_addc(b, ':');
+}
+
+void
+js_member_str(struct sbuf *b, const char *key, const char *value,
+    int skip_empty)
+{
+	if (skip_empty && (!value || !*value))
+		return;
+	js_key(b, key);
+	js_strz(b, value ? value : "");
+}
+
+void
+js_member_int(struct sbuf *b, const char *key, long long v)
+{
+	js_key(b, key);
+	sbuf_addf(b, "%lld", v);
+}
+
+const struct cJSON *
+js_get(const struct cJSON *obj, const char *path)
+{
+	char key[64];
+	const char *p = path;
+
+	while (obj && *p) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		if (n >= sizeof key || !cJSON_IsObject(obj))
+			return NULL;
+		memcpy(key, p, n);
+		key[n] = '\0';
+		obj = cJSON_GetObjectItemCaseSensitive(obj, key);
+		p += n + (dot ? 1 : 0);
+	}
+	return obj;
+}
+
+const char *
+js_get_str(const struct cJSON *obj, const char *path)
+{
+	const cJSON *it = js_get(obj, path);
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+/* cJSON recurses per nesting level; its own limit (1000) is too deep for
+ * our stack budget under sanitizers, so reject deep input first. */
+#define JS_MAX_DEPTH 64
+
+struct cJSON *
+js_parse(const char *s, size_t n)
+{
+	int depth = 0, instr = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (instr) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				instr = 0;
+			continue;
+		}
+		if (c == '"')
+			instr = 1;
+		else if (c == '{' || c == '[') {
+			if (++depth > JS_MAX_DEPTH)
+				return NULL;
+		} else if (c == '}' || c == ']')
+			depth--;
+	}
+	return cJSON_ParseWithLength(s, n);
+}

@@ -1,0 +1,41 @@
+/* json.h - writing JSON text safely and reading fields out of cJSON trees.
+ *
+ * The writers append to a struct sbuf; they turn invalid UTF-8 into U+FFFD
+ * and escape every control character, so any byte string from a log becomes
+ * valid JSON. The readers return pointers into the cJSON tree (owned by it). */
+#ifndef SH_JSON_H
+#define SH_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct cJSON;
+
+/* Append s[0..n) as a quoted JSON string. */
+void js_str(struct sbuf *b, const char *s, size_t n);
+void js_strz(struct sbuf *b, const char *s);
+/* Append `,"key":` (no comma when the buffer ends with '{'). */
+void js_key(struct sbuf *b, const char *key);
+/* Append `"key":"value"` as a member; skipped when value is empty and
+ * skip_empty is set. */
+void js_member_str(struct sbuf *b, const char *key, const char *value,
+    int skip_empty);
+void js_member_int(struct sbuf *b, const char *key, long long v);
+
+/* Length of the longest prefix of s[0..n) that is valid UTF-8 without
+ * cutting a character (used when truncating). */
+size_t js_utf8_cut(const char *s, size_t n);
+
+/* js_get follows a dotted path of object members ("fly.app.name") and
+ * returns the item, or NULL. js_get_str returns its string value or NULL.
+ */
+const struct cJSON *js_get(const struct cJSON *obj, const char *path);
+const char *js_get_str(const struct cJSON *obj, const char *path);
+
+/* js_parse parses s[0..n) (need not be NUL-terminated) with a nesting cap;
+ * returns a tree to free with cJSON_Delete, or NULL. */
+struct cJSON *js_parse(const char *s, size_t n);
+
+#endif

@@ -19,7 +19,7 @@ O ?= build
 B ?= bin
 
 HS   := $(shell $(PKG_CONFIG) --exists libhs 2>/dev/null && echo libhs)
-PKGS  = libpcre2-8 libcjson $(HS)
+PKGS  = libpcre2-8 libcjson libcurl libnats $(HS)
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 

@@ -18,7 +18,10 @@
 #include "prefilter.h"
 #include "reader.h"
 #include "rules.h"
+#include "textfmt.h"
 #include "util.h"
+
+#include <cjson/cJSON.h>
 
 #define PIECE (1u << 20)
 #define MAXHITS 65536
@@ -36,7 +39,7 @@ struct cg {
 	const char *cur;          /* the line being processed */
 	uint64_t chunk_off;
 	const char *chunk_p;
-	int all;
+	int all, text, color;
 	unsigned long lines_seen, passed;
 };
 
@@ -46,16 +49,37 @@ usage(int code)
 	fprintf(code ? stderr : stdout,
 	    "usage: crashgrep [-aeq] [-B lines] [-l bytes] [-r rules]... "
 	    "[--app name]\n"
-	    "                 [--no-builtin] [--idle ms] [file ...]\n"
+	    "                 [--format json|text] [--no-builtin] [--idle ms] "
+	    "[--hold ms] [file ...]\n"
 	    "       crashgrep --list | --test [-r rules]... [--no-builtin]\n");
 	exit(code);
+}
+
+/* Write one record line; --format text renders it for people. */
+static void
+out_record(struct cg *g, const char *rec, size_t n)
+{
+	struct sbuf t;
+	cJSON *o;
+
+	if (!g->text) {
+		sh_out_line(rec, n);
+		return;
+	}
+	if (!(o = cJSON_ParseWithLength(rec, n)))
+		return;
+	sbuf_init(&t);
+	tf_line(o, &t, g->color);
+	sbuf_addc(&t, '\n');
+	sh_out_line(t.s, t.len);
+	sbuf_release(&t);
+	cJSON_Delete(o);
 }
 
 static void
 emit(void *arg, const char *rec, size_t n)
 {
-	(void)arg;
-	sh_out_line(rec, n);
+	out_record(arg, rec, n);
 }
 
 /* Context: walk back through the reader's blocks for lines of the same
@@ -116,8 +140,12 @@ process_line(struct cg *g, const char *s, size_t n, int truncated,
 	lr_decode(r, s, n);
 	if (r->kind == LR_RECORD) {
 		/* another stage's record: forward it untouched */
-		sh_out_line(s, n);
-		sh_out_line("\n", 1);
+		if (g->text) {
+			out_record(g, s, n);
+		} else {
+			sh_out_line(s, n);
+			sh_out_line("\n", 1);
+		}
 		g->passed++;
 		return;
 	}
@@ -129,7 +157,7 @@ process_line(struct cg *g, const char *s, size_t n, int truncated,
 		sbuf_reset(&g->out);
 		lr_to_json(r, &g->out);
 		sbuf_addc(&g->out, '\n');
-		sh_out_line(g->out.s, g->out.len);
+		out_record(g, g->out.s, g->out.len);
 	}
 	asm_line(g->as, r, cand, ncand,
 	    g->chunk_off + (uint64_t)(s - g->chunk_p));
@@ -303,12 +331,13 @@ int
 main(int argc, char *argv[])
 {
 	enum { O_APP = 256, O_LIST, O_TEST, O_NOBUILTIN, O_IDLE, O_PORTABLE,
-		O_VERSION, O_HOLD };
+		O_VERSION, O_HOLD, O_FORMAT };
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "app", required_argument, NULL, O_APP },
 		{ "context", required_argument, NULL, 'B' },
 		{ "exit-status", no_argument, NULL, 'e' },
+		{ "format", required_argument, NULL, O_FORMAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "hold", required_argument, NULL, O_HOLD },
 		{ "idle", required_argument, NULL, O_IDLE },
@@ -332,6 +361,7 @@ main(int argc, char *argv[])
 	struct sbuf err;
 
 	sh_init(argv[0]);
+	g.color = tf_want_color();
 	while ((ch = getopt_long(argc, argv, "aB:ehl:qr:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': g.all = 1; break;
@@ -353,6 +383,12 @@ main(int argc, char *argv[])
 			user[nuser++] = optarg;
 			break;
 		case O_APP: g.app = optarg; break;
+		case O_FORMAT:
+			if (!strcmp(optarg, "text"))
+				g.text = 1;
+			else if (strcmp(optarg, "json"))
+				usage(SH_EX_USAGE);
+			break;
 		case O_HOLD:
 			if (sh_parse_duration_ms(optarg, &ao.hold_ms))
 				usage(SH_EX_USAGE);

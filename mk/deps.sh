@@ -3,12 +3,12 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 # usage: mk/deps.sh build|check|bench
 set -eu
-want="gcc make pkg-config libpcre2-dev libcjson-dev"
+want="gcc make pkg-config libpcre2-dev libcjson-dev libcurl4-openssl-dev libnats-dev"
 case "$(dpkg --print-architecture 2>/dev/null || echo unknown)" in
 amd64) want="$want libhyperscan-dev" ;;
 esac
 case "${1:-build}" in
-check) want="$want mandoc perl python3 git" ;;
+check) want="$want mandoc perl python3 git nats-server" ;;
 bench) want="$want ripgrep time" ;;
 esac
 command -v dpkg-query >/dev/null 2>&1 || {

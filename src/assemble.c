@@ -205,6 +205,12 @@ emit_crash(struct assembler *a, struct crash *c)
 		flens[nf++] = n;
 	}
 	find_title(a, c, &title, &tlen);
+	while (tlen && (*title == ' ' || *title == '\t')) {
+		title++;
+		tlen--;
+	}
+	while (tlen && (title[tlen - 1] == ' ' || title[tlen - 1] == '\t'))
+		tlen--;
 	fp_compute(r->name, title, tlen, frames, flens, nf, fp);
 
 	h = sh_fnv1a(SH_FNV_INIT, c->app, strlen(c->app) + 1);

@@ -636,17 +636,44 @@ parse_quantified(struct parser *p)
 	}
 }
 
+/* A concatenation keeps a run of exact pieces (so "panic: " is one string
+ * even after a "\\S+"), and the best requirement of the runs and of the
+ * inexact pieces between them. */
 static struct info
 parse_concat(struct parser *p)
 {
-	struct info acc = info_exact("", 0, 0);
+	struct info run = info_exact("", 0, 0), r = { 0 };
+	struct set best = { 0 };
+	int all_exact = 1;
 
 	for (;;) {
 		skip_space(p);
 		if (p->bail || !*p->p || *p->p == '|' || *p->p == ')')
-			return acc;
-		acc = concat(acc, parse_quantified(p));
+			break;
+		struct info e = parse_quantified(p);
+		if (e.exact.valid) {
+			run = concat(run, e);
+			if (run.exact.valid)
+				continue;
+		} else {
+			req_best(&best, &e.req);
+			info_free(&e);
+		}
+		/* the run ends here: keep what it requires, start again */
+		all_exact = 0;
+		req_best(&best, &run.req);
+		info_free(&run);
+		run = info_exact("", 0, 0);
 	}
+	if (all_exact) {
+		r = run;
+		req_best(&r.req, &best);
+		return r;
+	}
+	req_best(&best, &run.req);
+	info_free(&run);
+	r.req = best;
+	return r;
 }
 
 static struct info
@@ -673,6 +700,32 @@ lit_extract(const char *pattern, int flags_caseless, struct litset *out)
 		info_free(&in);
 		return -1;
 	}
+	/* a string that contains another is redundant: the shorter one hits */
+	for (int i = 0; i < in.req.n; i++)
+		for (int j = 0; j < in.req.n; j++) {
+			if (i == j || !in.req.s[i] || !in.req.s[j] ||
+			    in.req.len[j] > in.req.len[i] ||
+			    (in.req.len[j] == in.req.len[i] && j > i) ||
+			    (in.req.ci[i] && !in.req.ci[j]))
+				continue;
+			if (in.req.ci[j] ? strcasestr(in.req.s[i], in.req.s[j]) != NULL :
+			    memmem(in.req.s[i], in.req.len[i], in.req.s[j],
+			    in.req.len[j]) != NULL) {
+				free(in.req.s[i]);
+				in.req.s[i] = NULL;
+				break;
+			}
+		}
+	int k = 0;
+	for (int i = 0; i < in.req.n; i++) {
+		if (!in.req.s[i])
+			continue;
+		in.req.s[k] = in.req.s[i];
+		in.req.len[k] = in.req.len[i];
+		in.req.ci[k] = in.req.ci[i];
+		k++;
+	}
+	in.req.n = k;
 	for (int i = 0; i < in.req.n; i++) {
 		out->v[i].s = in.req.s[i];
 		out->v[i].n = in.req.len[i];

@@ -1,0 +1,64 @@
+# lib.sh - TAP helpers for tests/t/*.t (sourced; POSIX sh).
+# Environment from tests/run.sh: BIN (programs), TOP (checkout).
+: "${BIN:?run via tests/run.sh or set BIN}" "${TOP:?}"
+export SELFHEAL_RULES="${SELFHEAL_RULES:-$TOP/rules}"
+T_N=0
+T_FAIL=0
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/selfheal-t.XXXXXX")
+T_PIDS=
+t_cleanup() {
+	for p in $T_PIDS; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T_TMP"
+}
+trap t_cleanup EXIT
+trap 'exit 1' INT TERM
+plan() { echo "1..$1"; }
+ok() { # ok COND-EXIT-CODE DESCRIPTION
+	T_N=$((T_N + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $T_N - $2"; else
+		echo "not ok $T_N - $2"; T_FAIL=$((T_FAIL + 1)); fi
+}
+is() { # is GOT WANT DESCRIPTION
+	T_N=$((T_N + 1))
+	if [ "$1" = "$2" ]; then echo "ok $T_N - $3"; else
+		echo "not ok $T_N - $3"; echo "#   got:  '$1'"; echo "#   want: '$2'"
+		T_FAIL=$((T_FAIL + 1)); fi
+}
+like() { # like GOT ERE DESCRIPTION
+	T_N=$((T_N + 1))
+	if printf '%s' "$1" | grep -Eq -- "$2"; then echo "ok $T_N - $3"; else
+		echo "not ok $T_N - $3"; echo "#   got:  '$(printf '%s' "$1" | head -c 400)'"
+		echo "#   want: /$2/"; T_FAIL=$((T_FAIL + 1)); fi
+}
+done_testing() { echo "1..$T_N"; [ "$T_FAIL" -eq 0 ]; }
+# jq-less field extraction: python3 is a test dependency
+jget() { # jget FILTER-EXPR < ndjson : evaluate a python expression per record r
+	python3 -c '
+import json, sys
+expr = sys.argv[1]
+for line in sys.stdin:
+    line = line.strip()
+    if not line: continue
+    r = json.loads(line)
+    v = eval(expr, {"r": r})
+    if v is None: continue
+    print(v if isinstance(v, str) else json.dumps(v))
+' "$1"
+}
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+# start_nats: starts nats-server on a free loopback port; sets NATS_URL
+start_nats() {
+	NATS_PORT=$(free_port)
+	nats-server -a 127.0.0.1 -p "$NATS_PORT" "$@" >"$T_TMP/nats.log" 2>&1 &
+	NATS_PID=$!
+	T_PIDS="$T_PIDS $NATS_PID"
+	NATS_URL="nats://127.0.0.1:$NATS_PORT"
+	i=0
+	while ! (echo >"/dev/tcp/127.0.0.1/$NATS_PORT") 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 100 ] && { echo "# nats-server did not start"; return 1; }
+		sleep 0.05
+	done
+}

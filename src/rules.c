@@ -371,6 +371,80 @@ rule_cmp(const void *a, const void *b)
 	return x->order - y->order;
 }
 
+/* How a literal looks inside a JSON string, as different encoders write
+ * it: JSON_STD escapes quotes, backslashes and control characters (serde,
+ * Vector, cJSON); JSON_GO also escapes < > & (Go's encoding/json, so
+ * flyctl); JSON_SLASH also escapes '/' (PHP); JSON_ASCII also escapes
+ * non-ASCII as \uXXXX (Python's json.dumps). */
+enum { JSON_STD = 1, JSON_GO = 2, JSON_SLASH = 4, JSON_ASCII = 8 };
+
+static void
+json_variant(const char *s, size_t n, int how, struct sbuf *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	sbuf_reset(out);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			sbuf_addc(out, '\\');
+			sbuf_addc(out, c);
+		} else if (c == '\t') {
+			sbuf_adds(out, "\\t");
+		} else if (c == '\r') {
+			sbuf_adds(out, "\\r");
+		} else if (c < 0x20 || ((how & JSON_GO) && (c == '<' || c == '>' ||
+		    c == '&'))) {
+			sbuf_addf(out, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
+		} else if ((how & JSON_SLASH) && c == '/') {
+			sbuf_adds(out, "\\/");
+		} else if ((how & JSON_ASCII) && c >= 0xc0) {
+			unsigned cp = 0;
+			size_t len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+			if (i + len > n)
+				break;
+			cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+			for (size_t k = 1; k < len; k++)
+				cp = cp << 6 | ((unsigned char)s[i + k] & 0x3f);
+			if (cp >= 0x10000) {
+				cp -= 0x10000;
+				sbuf_addf(out, "\\u%04x\\u%04x", 0xd800 + (cp >> 10),
+				    0xdc00 + (cp & 0x3ff));
+			} else {
+				sbuf_addf(out, "\\u%04x", cp);
+			}
+			i += len - 1;
+		} else {
+			sbuf_addc(out, c);
+		}
+	}
+}
+
+/* Add a literal and the distinct forms it takes inside JSON strings. */
+static void
+add_literal(struct pf *pf, const struct lit *l, uint32_t id)
+{
+	static const int hows[] = { JSON_STD, JSON_STD | JSON_GO,
+		JSON_STD | JSON_SLASH, JSON_STD | JSON_ASCII };
+	struct sbuf v[4];
+
+	pf_add(pf, l->s, l->n, l->caseless, id);
+	for (int k = 0; k < 4; k++) {
+		sbuf_init(&v[k]);
+		json_variant(l->s, l->n, hows[k], &v[k]);
+		if (v[k].len == l->n && !memcmp(v[k].s, l->s, l->n))
+			continue;
+		int dup = 0;
+		for (int j = 0; j < k; j++)
+			if (v[j].len == v[k].len && !memcmp(v[j].s, v[k].s, v[k].len))
+				dup = 1;
+		if (!dup && !memchr(v[k].s, '\n', v[k].len))
+			pf_add(pf, v[k].s, v[k].len, l->caseless, id);
+	}
+	for (int k = 0; k < 4; k++)
+		sbuf_release(&v[k]);
+}
+
 int
 rs_finish(struct ruleset *rs, int portable, struct sbuf *err)
 {
@@ -399,8 +473,7 @@ rs_finish(struct ruleset *rs, int portable, struct sbuf *err)
 				continue;
 			}
 			for (int k = 0; k < p->lits.n; k++)
-				pf_add(rs->pf, p->lits.v[k].s, p->lits.v[k].n,
-				    p->lits.v[k].caseless, id);
+				add_literal(rs->pf, &p->lits.v[k], id);
 		}
 	pf_add(rs->pf, "\"type\":\"", 8, 0, RS_ID_TYPE);
 	if (pf_compile(rs->pf, portable, msg, sizeof msg)) {

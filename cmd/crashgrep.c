@@ -25,7 +25,6 @@
 
 #define PIECE (1u << 20)
 #define MAXHITS 65536
-#define CTX_SCAN_LINES 50000
 
 struct cg {
 	struct ruleset *rs;
@@ -35,12 +34,13 @@ struct cg {
 	struct sbuf out;
 	struct pf_hit *hits;
 	uint32_t *cand, *seen, stamp;
+	unsigned long *hitcount;  /* --stats: candidate lines per pattern */
 	const char *app;
 	const char *cur;          /* the line being processed */
 	uint64_t chunk_off;
 	const char *chunk_p;
-	int all, text, color;
-	unsigned long lines_seen, passed;
+	int all, text, color, stats;
+	unsigned long decoded, candidates, skipped_open, passed;
 };
 
 static void
@@ -82,40 +82,83 @@ emit(void *arg, const char *rec, size_t n)
 	out_record(arg, rec, n);
 }
 
-/* Context: walk back through the reader's blocks for lines of the same
- * stream. The instance id is searched as bytes first, so only likely lines
- * are decoded. */
+/* Is the line [s, e) of the stream of r? Stores its message if so. */
+static int
+same_stream(struct cg *g, const struct logrec *r, const char *s,
+    const char *e)
+{
+	lr_decode(&g->clr, s, (size_t)(e - s));
+	if (g->clr.kind == LR_RECORD)
+		return 0;
+	if (!g->clr.app[0] && g->app)
+		sh_copy(g->clr.app, sizeof g->clr.app, g->app, strlen(g->app));
+	return !strcmp(g->clr.instance, r->instance) &&
+	    !strcmp(g->clr.app, r->app);
+}
+
+/* Context: the last max lines of r's stream before the current line, from
+ * the reader's earlier blocks. With an instance id, windows of growing size
+ * before the line are searched for the id as bytes and only lines holding
+ * it are decoded; without one, the lines just before are taken. */
 static int
 context(void *arg, const struct logrec *r, char **lines, size_t *lens, int max)
 {
 	struct cg *g = arg;
 	struct rd_region reg[8];
 	int nreg = rd_regions(g->rd, g->cur, reg, 8), found = 0;
-	unsigned long scanned = 0;
 	size_t il = strlen(r->instance);
 
 	for (int k = 0; k < nreg && found < max; k++) {
 		const char *p = reg[k].p, *end = p + reg[k].n;
-		while (end > p && found < max && scanned++ < CTX_SCAN_LINES) {
-			const char *e = end;
-			if (e[-1] == '\n')
-				e--;
-			const char *s = memrchr(p, '\n', (size_t)(e - p));
-			s = s ? s + 1 : p;
-			end = s;
-			if (il && !memmem(s, (size_t)(e - s), r->instance, il))
+		size_t win = 64u << 10;
+		while (end > p && found < max) {
+			const char *from = (size_t)(end - p) > win ? end - win : p;
+			/* start at a line boundary */
+			if (from > p) {
+				const char *nl = memchr(from, '\n', (size_t)(end - from));
+				from = nl ? nl + 1 : end;
+			}
+			/* collect matches in [from, end) newest first: gather all,
+			 * then take from the back */
+			const char *starts[64];
+			const char *ends[64];
+			int cnt = 0, want = max - found;
+			const char *q = from;
+			while (q < end) {
+				const char *hit = il ? memmem(q, (size_t)(end - q),
+				    r->instance, il) : q;
+				if (!hit)
+					break;
+				const char *ls = hit > from ?
+				    memrchr(from, '\n', (size_t)(hit - from)) : NULL;
+				ls = ls ? ls + 1 : from;
+				const char *le = memchr(hit, '\n', (size_t)(end - hit));
+				if (!le)
+					le = end;
+				/* keep the last `want` candidates, in a ring */
+				starts[cnt % 64] = ls;
+				ends[cnt % 64] = le;
+				cnt++;
+				q = le + 1;
+			}
+			int avail = cnt < 64 ? cnt : 64;
+			for (int i = 0; i < avail && found < max; i++) {
+				int idx = (cnt - 1 - i) % 64;
+				if (i >= want + 16)
+					break;
+				if (!same_stream(g, r, starts[idx], ends[idx]))
+					continue;
+				lines[found] = xstrndup(g->clr.msg.s, g->clr.msg.len);
+				lens[found++] = g->clr.msg.len;
+			}
+			if (cnt > 64 && found < max) {
+				/* more matches than the ring held: narrow the window */
+				end = starts[(cnt - 64) % 64];
 				continue;
-			lr_decode(&g->clr, s, (size_t)(e - s));
-			if (g->clr.kind == LR_RECORD)
-				continue;
-			if (!g->clr.app[0] && g->app)
-				sh_copy(g->clr.app, sizeof g->clr.app, g->app,
-				    strlen(g->app));
-			if (strcmp(g->clr.instance, r->instance) ||
-			    strcmp(g->clr.app, r->app))
-				continue;
-			lines[found] = xstrndup(g->clr.msg.s, g->clr.msg.len);
-			lens[found++] = g->clr.msg.len;
+			}
+			end = from;
+			if (win < (16u << 20))
+				win *= 4;
 		}
 	}
 	/* found newest first; records want oldest first */
@@ -137,6 +180,7 @@ process_line(struct cg *g, const char *s, size_t n, int truncated,
 	struct logrec *r = &g->lr;
 
 	g->cur = s;
+	g->decoded++;
 	lr_decode(r, s, n);
 	if (r->kind == LR_RECORD) {
 		/* another stage's record: forward it untouched */
@@ -163,18 +207,37 @@ process_line(struct cg *g, const char *s, size_t n, int truncated,
 	    g->chunk_off + (uint64_t)(s - g->chunk_p));
 }
 
-/* Lines no literal hit: only an open crash of their stream cares. */
+/* Lines no literal hit: only an open crash of their stream cares. Rather
+ * than look at each line, search the run for the open crashes' instance
+ * ids and visit only the lines holding one (crashes of lines without an
+ * instance want every line). */
 static void
 skip_lines(struct cg *g, const char *p, const char *end)
 {
 	static const uint32_t none[1];
 
 	while (p < end && asm_open_count(g->as)) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *e = nl ? nl : end;
-		if (asm_wants(g->as, p, (size_t)(e - p)))
-			process_line(g, p, (size_t)(e - p), 0, none, 0);
-		p = e + 1;
+		const char *next = NULL;
+		int n = asm_open_count(g->as);
+		for (int i = 0; i < n; i++) {
+			const char *inst = asm_open_instance(g->as, i);
+			size_t il = strlen(inst);
+			const char *q = il ? memmem(p, (size_t)(end - p), inst, il) : p;
+			if (q && (!next || q < next))
+				next = q;
+			if (next == p)
+				break;
+		}
+		if (!next)
+			return;
+		const char *ls = next > p ? memrchr(p, '\n', (size_t)(next - p)) : NULL;
+		ls = ls ? ls + 1 : p;
+		const char *le = memchr(next, '\n', (size_t)(end - next));
+		if (!le)
+			le = end;
+		g->skipped_open++;
+		process_line(g, ls, (size_t)(le - ls), 0, none, 0);
+		p = le + 1;
 	}
 }
 
@@ -243,9 +306,12 @@ scan_piece(struct cg *g, const char *p, const char *end)
 			if (g->seen[id] != g->stamp) {
 				g->seen[id] = g->stamp;
 				g->cand[ncand++] = id;
+				if (g->hitcount)
+					g->hitcount[id]++;
 			}
 		}
 		skip_lines(g, pos, ls);
+		g->candidates++;
 		if (ncand || record ||
 		    (asm_open_count(g->as) && asm_wants(g->as, ls, (size_t)(le - ls))))
 			process_line(g, ls, (size_t)(le - ls), 0, g->cand, ncand);
@@ -317,6 +383,27 @@ run_fd(struct cg *g, int fd, const char *name, size_t linecap)
 	return rc == RD_ERR ? -1 : 0;
 }
 
+/* --stats: the patterns whose literals sent the most lines to PCRE2, the
+ * first place to look when a rule set is slow. */
+static void
+top_patterns(struct cg *g)
+{
+	for (int k = 0; k < 10; k++) {
+		int best = -1;
+		for (int id = 0; id < g->rs->nmp; id++)
+			if (g->hitcount[id] && (best < 0 ||
+			    g->hitcount[id] > g->hitcount[best]))
+				best = id;
+		if (best < 0)
+			break;
+		const struct rule *r = g->rs->r[g->rs->mp[best].rule];
+		const struct pattern *p = &r->pats[PK_MATCH][g->rs->mp[best].pat];
+		fprintf(stderr, "crashgrep: %10lu hit lines  %s:%d %s\n",
+		    g->hitcount[best], r->file, p->line, r->name);
+		g->hitcount[best] = 0;
+	}
+}
+
 static void
 list_rules(const struct ruleset *rs)
 {
@@ -331,7 +418,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { O_APP = 256, O_LIST, O_TEST, O_NOBUILTIN, O_IDLE, O_PORTABLE,
-		O_VERSION, O_HOLD, O_FORMAT };
+		O_VERSION, O_HOLD, O_FORMAT, O_STATS };
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "app", required_argument, NULL, O_APP },
@@ -347,6 +434,7 @@ main(int argc, char *argv[])
 		{ "portable", no_argument, NULL, O_PORTABLE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "rules", required_argument, NULL, 'r' },
+		{ "stats", no_argument, NULL, O_STATS },
 		{ "test", no_argument, NULL, O_TEST },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -400,6 +488,7 @@ main(int argc, char *argv[])
 		case O_LIST: list = 1; break;
 		case O_NOBUILTIN: nobuiltin = 1; break;
 		case O_PORTABLE: portable = 1; break;
+		case O_STATS: g.stats = 1; break;
 		case O_TEST: test = 1; break;
 		case O_VERSION:
 			printf("crashgrep %s\n", SELFHEAL_VERSION);
@@ -438,6 +527,8 @@ main(int argc, char *argv[])
 	g.hits = xmalloc(MAXHITS * sizeof *g.hits);
 	g.cand = xmalloc(((size_t)g.rs->nmp + 1) * sizeof *g.cand);
 	g.seen = xcalloc((size_t)g.rs->nmp + 1, sizeof *g.seen);
+	if (g.stats)
+		g.hitcount = xcalloc((size_t)g.rs->nmp + 1, sizeof *g.hitcount);
 	lr_init(&g.lr);
 	lr_init(&g.clr);
 	sbuf_init(&g.out);
@@ -463,6 +554,14 @@ main(int argc, char *argv[])
 			status = SH_EX_IOERR;
 		close(fd);
 	}
+	if (g.stats)
+		top_patterns(&g);
+	if (g.stats)
+		fprintf(stderr, "crashgrep: %lu crashes; %lu hit lines, %lu lines "
+		    "decoded, %lu lines checked for open crashes, %lu records "
+		    "passed through; prefilter %s, %d literals\n",
+		    asm_emitted(g.as), g.candidates, g.decoded, g.skipped_open,
+		    g.passed, pf_engine(g.rs->pf), pf_count(g.rs->pf));
 	if (!status && exitstatus && asm_emitted(g.as) == 0)
 		status = SH_EX_NONE;
 	asm_free(g.as);
@@ -473,6 +572,7 @@ main(int argc, char *argv[])
 	free(g.hits);
 	free(g.cand);
 	free(g.seen);
+	free(g.hitcount);
 	free(user);
 	rs_free(g.rs);
 	sh_out_close();

@@ -24,7 +24,7 @@ struct crash {
 	size_t tlen;
 	int truncated;
 	int64_t wall_open, wall_last;
-	unsigned long line_last;
+	uint64_t pos_last;
 };
 
 struct assembler {
@@ -52,8 +52,8 @@ asm_new(struct ruleset *rs, const struct asm_opts *o, asm_emit_fn emit,
 		a->o.line_bytes = 8192;
 	if (!a->o.context_bytes)
 		a->o.context_bytes = 1024;
-	if (!a->o.idle_lines)
-		a->o.idle_lines = 20000;
+	if (!a->o.idle_bytes)
+		a->o.idle_bytes = 4u << 20;
 	a->emit = emit;
 	a->context = context;
 	a->arg = arg;
@@ -105,7 +105,8 @@ asm_emitted(const struct assembler *a)
 }
 
 static void
-add_line(struct assembler *a, struct crash *c, const struct logrec *r)
+add_line(struct assembler *a, struct crash *c, const struct logrec *r,
+    uint64_t position)
 {
 	size_t n = r->msg.len;
 	if (n > a->o.line_bytes) {
@@ -125,7 +126,7 @@ add_line(struct assembler *a, struct crash *c, const struct logrec *r)
 	if (r->ts)
 		c->ts_last = r->ts;
 	c->wall_last = sh_now_mono_ms();
-	c->line_last = a->lines;
+	c->pos_last = position;
 }
 
 /* The title: the last line matching a `title` pattern (its capture named
@@ -354,7 +355,7 @@ open_crash(struct assembler *a, const struct logrec *r, const struct rmatch *m,
 				c->ctx[i][c->ctxlens[i]] = '\0';
 			}
 	}
-	add_line(a, c, r);
+	add_line(a, c, r, position);
 	a->open[a->nopen++] = c;
 }
 
@@ -375,7 +376,8 @@ asm_line(struct assembler *a, const struct logrec *r, const uint32_t *cand,
 	/* crashes of other streams that log time or other traffic has passed */
 	for (int i = 0; i < a->nopen; i++) {
 		struct crash *c = a->open[i];
-		int stale = a->lines - c->line_last > a->o.idle_lines;
+		int stale = position > c->pos_last &&
+		    position - c->pos_last > a->o.idle_bytes;
 		if (!stale && r->ts && c->ts_last &&
 		    r->ts - c->ts_last > (c->rule->gap_ms + 5000) * 1000000LL)
 			stale = 1;
@@ -400,13 +402,13 @@ asm_line(struct assembler *a, const struct logrec *r, const uint32_t *cand,
 			break;
 		}
 		if (rs_rule_matches(a->rs, ru, PK_END, r->msg.s, r->msg.len, NULL)) {
-			add_line(a, c, r);
+			add_line(a, c, r, position);
 			close_at(a, i);
 			return 1;
 		}
 		if (rs_rule_matches(a->rs, ru, PK_CONTINUE, r->msg.s, r->msg.len,
 		    NULL)) {
-			add_line(a, c, r);
+			add_line(a, c, r, position);
 			if (c->nlines >= ru->max_lines)
 				close_at(a, i);
 			return 1;
@@ -421,6 +423,12 @@ asm_line(struct assembler *a, const struct logrec *r, const uint32_t *cand,
 	if ((!ru->npats[PK_CONTINUE] && !ru->npats[PK_END]) || ru->max_lines <= 1)
 		close_at(a, a->nopen - 1);
 	return 1;
+}
+
+const char *
+asm_open_instance(const struct assembler *a, int i)
+{
+	return a->open[i]->instance;
 }
 
 int

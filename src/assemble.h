@@ -5,7 +5,7 @@
  * rule's continue/end patterns, and emits a finished `crash` record (one
  * JSON line) through a callback when the crash closes: on a line that does
  * not continue it, on an `end` line, at max-lines, on a log-time gap, after
- * too many lines of other streams, after a quiet spell on a live stream,
+ * too much input of other streams, after a quiet spell on a live stream,
  * or at the end of input.
  *
  * Ownership: the assembler copies what it keeps from each logrec; the
@@ -24,7 +24,7 @@ struct asm_opts {
 	int max_open;         /* open crashes at once; the oldest closes */
 	int64_t idle_ms;      /* wall-clock quiet time that closes a crash */
 	int64_t hold_ms;      /* longest wall-clock time a crash stays open */
-	unsigned long idle_lines; /* lines of other streams that close it */
+	uint64_t idle_bytes;  /* input of other streams that closes it */
 	size_t line_bytes;    /* bytes kept of each crash line */
 	size_t context_bytes; /* bytes kept of each context line */
 };
@@ -41,8 +41,9 @@ struct assembler *asm_new(struct ruleset *rs, const struct asm_opts *o,
     asm_emit_fn emit, asm_context_fn context, void *arg);
 void asm_free(struct assembler *a);
 
-/* Feed one line. cand/ncand as for rs_start; position is the line's place
- * in the input (for stable ids of lines without a timestamp). Returns 1
+/* Feed one line. cand/ncand as for rs_start; position is the line's byte
+ * offset in the input (for stable ids of lines without a timestamp, and to
+ * close crashes that idle_bytes of other input have passed). Returns 1
  * when the line joined or opened a crash, 0 otherwise. */
 int asm_line(struct assembler *a, const struct logrec *r,
     const uint32_t *cand, int ncand, uint64_t position);
@@ -50,6 +51,8 @@ int asm_line(struct assembler *a, const struct logrec *r,
 /* Could the raw line belong to an open crash? (cheap; 0 when none open) */
 int asm_wants(struct assembler *a, const char *raw, size_t n);
 int asm_open_count(const struct assembler *a);
+/* The instance of open crash i ("" for crashes of lines without one). */
+const char *asm_open_instance(const struct assembler *a, int i);
 /* Close crashes idle since before now (monotonic ms). */
 void asm_flush_idle(struct assembler *a, int64_t now);
 /* Milliseconds until the next idle deadline, or -1 when nothing is open. */

@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAXSTR 64
 
@@ -73,7 +74,7 @@ set_copy(struct set *dst, const struct set *src)
 }
 
 static size_t
-set_score(const struct set *s)
+set_minlen(const struct set *s)
 {
 	size_t m = (size_t)-1;
 	if (!s->valid || s->n == 0)
@@ -84,11 +85,59 @@ set_score(const struct set *s)
 	return m;
 }
 
+/* Words so common in logs that a literal made of one of them finds
+ * candidates on a large share of lines. */
+static int
+common_word(const char *s, size_t n)
+{
+	static const char *const words[] = { "level", "status", "error",
+		"exit", "code", "info", "warn", "debug", "time", "with", "from",
+		"true", "false", "null", "http", "request", "response", "user",
+		"failed", "returned", "message", "msg", "data", "type", "name",
+		"value", "line", "file", "main", "the", "and", "for", NULL };
+	while (n && (*s == ' ' || *s == '\t' || *s == ':' || *s == '=')) {
+		s++;
+		n--;
+	}
+	while (n && (s[n - 1] == ' ' || s[n - 1] == ':' || s[n - 1] == '='))
+		n--;
+	/* a piece of a common word hits wherever the word does */
+	for (int i = 0; words[i]; i++) {
+		size_t wl = strlen(words[i]);
+		for (size_t off = 0; n && off + n <= wl; off++)
+			if (!strncasecmp(s, words[i] + off, n))
+				return 1;
+	}
+	return 0;
+}
+
+/* How selective a requirement is, in tenths: the shortest string counts,
+ * common words count less, and every doubling of the set costs half a
+ * byte (each string is one more way to hit). 0 for no requirement. */
+static int
+set_score(const struct set *s)
+{
+	int m = 1 << 20, bits = 0;
+	if (!s->valid || s->n == 0)
+		return 0;
+	for (int i = 0; i < s->n; i++) {
+		int v = (int)(s->len[i] > 64 ? 64 : s->len[i]) * 10;
+		if (common_word(s->s[i], s->len[i]))
+			v -= 30;
+		if (v < m)
+			m = v;
+	}
+	for (int n = s->n; n > 1; n >>= 1)
+		bits++;
+	m -= bits * 5;
+	return m > 0 ? m : 1;
+}
+
 /* keep in *a the better of a and b as a requirement; frees the other */
 static void
 req_best(struct set *a, struct set *b)
 {
-	size_t sa = set_score(a), sb = set_score(b);
+	int sa = set_score(a), sb = set_score(b);
 	if (sb > sa || (sb == sa && sb && b->n < a->n)) {
 		set_free(a);
 		*a = *b;
@@ -696,7 +745,7 @@ lit_extract(const char *pattern, int flags_caseless, struct litset *out)
 
 	memset(out, 0, sizeof *out);
 	in = parse_alt(&p);
-	if (p.bail || *p.p || !in.req.valid || set_score(&in.req) < LIT_MIN_LEN) {
+	if (p.bail || *p.p || !in.req.valid || set_minlen(&in.req) < LIT_MIN_LEN) {
 		info_free(&in);
 		return -1;
 	}

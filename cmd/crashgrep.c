@@ -35,6 +35,7 @@ struct cg {
 	struct pf_hit *hits;
 	uint32_t *cand, *seen, stamp;
 	unsigned long *hitcount;  /* --stats: candidate lines per pattern */
+	uint64_t ctx_scanned;     /* bytes searched for context, in all */
 	const char *app;
 	const char *cur;          /* the line being processed */
 	uint64_t chunk_off;
@@ -98,8 +99,13 @@ same_stream(struct cg *g, const struct logrec *r, const char *s,
 
 /* Context: the last max lines of r's stream before the current line, from
  * the reader's earlier blocks. With an instance id, windows of growing size
- * before the line are searched for the id as bytes and only lines holding
- * it are decoded; without one, the lines just before are taken. */
+ * (64 KiB to 1 MiB) before the line are searched for the id as bytes and
+ * only lines holding it are decoded; without one, the lines just before are
+ * taken. The bytes searched are budgeted (twice the input read plus 32 MiB
+ * in all), so a storm of crashes from instances never seen before costs
+ * linear time: past the budget, only 64 KiB are searched per crash. */
+#define CTX_WIN_MIN (64u << 10)
+#define CTX_WIN_MAX (1u << 20)
 static int
 context(void *arg, const struct logrec *r, char **lines, size_t *lens, int max)
 {
@@ -107,35 +113,36 @@ context(void *arg, const struct logrec *r, char **lines, size_t *lens, int max)
 	struct rd_region reg[8];
 	int nreg = rd_regions(g->rd, g->cur, reg, 8), found = 0;
 	size_t il = strlen(r->instance);
+	uint64_t budget = 2 * (g->chunk_off + (uint64_t)(g->cur - g->chunk_p)) +
+	    (32u << 20);
+	size_t limit = g->ctx_scanned > budget ? CTX_WIN_MIN : CTX_WIN_MAX;
+	size_t searched = 0;
 
-	for (int k = 0; k < nreg && found < max; k++) {
+	for (int k = 0; k < nreg && found < max && searched < limit; k++) {
 		const char *p = reg[k].p, *end = p + reg[k].n;
-		size_t win = 64u << 10;
-		while (end > p && found < max) {
+		size_t win = CTX_WIN_MIN;
+		while (end > p && found < max && searched < limit) {
 			const char *from = (size_t)(end - p) > win ? end - win : p;
-			/* start at a line boundary */
 			if (from > p) {
 				const char *nl = memchr(from, '\n', (size_t)(end - from));
 				from = nl ? nl + 1 : end;
 			}
-			/* collect matches in [from, end) newest first: gather all,
-			 * then take from the back */
-			const char *starts[64];
-			const char *ends[64];
-			int cnt = 0, want = max - found;
+			searched += (size_t)(end - from);
+			/* the matching lines of [from, end); keep the last 64 */
+			const char *starts[64], *ends[64];
+			int cnt = 0;
 			const char *q = from;
 			while (q < end) {
 				const char *hit = il ? memmem(q, (size_t)(end - q),
 				    r->instance, il) : q;
 				if (!hit)
 					break;
-				const char *ls = hit > from ?
-				    memrchr(from, '\n', (size_t)(hit - from)) : NULL;
-				ls = ls ? ls + 1 : from;
+				const char *ls = hit > q ?
+				    memrchr(q, '\n', (size_t)(hit - q)) : NULL;
+				ls = ls ? ls + 1 : q;
 				const char *le = memchr(hit, '\n', (size_t)(end - hit));
 				if (!le)
 					le = end;
-				/* keep the last `want` candidates, in a ring */
 				starts[cnt % 64] = ls;
 				ends[cnt % 64] = le;
 				cnt++;
@@ -144,23 +151,22 @@ context(void *arg, const struct logrec *r, char **lines, size_t *lens, int max)
 			int avail = cnt < 64 ? cnt : 64;
 			for (int i = 0; i < avail && found < max; i++) {
 				int idx = (cnt - 1 - i) % 64;
-				if (i >= want + 16)
-					break;
 				if (!same_stream(g, r, starts[idx], ends[idx]))
 					continue;
 				lines[found] = xstrndup(g->clr.msg.s, g->clr.msg.len);
 				lens[found++] = g->clr.msg.len;
 			}
 			if (cnt > 64 && found < max) {
-				/* more matches than the ring held: narrow the window */
+				/* older matches than the 64 kept: look at them next */
 				end = starts[(cnt - 64) % 64];
 				continue;
 			}
 			end = from;
-			if (win < (16u << 20))
+			if (win < CTX_WIN_MAX)
 				win *= 4;
 		}
 	}
+	g->ctx_scanned += searched;
 	/* found newest first; records want oldest first */
 	for (int i = 0; i < found / 2; i++) {
 		char *t = lines[i];
@@ -219,6 +225,16 @@ skip_lines(struct cg *g, const char *p, const char *end)
 	while (p < end && asm_open_count(g->as)) {
 		const char *next = NULL;
 		int n = asm_open_count(g->as);
+		if (n > 8) {
+			/* a storm of open crashes: one search per instance would cost
+			 * more than decoding each line once */
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *e = nl ? nl : end;
+			g->skipped_open++;
+			process_line(g, p, (size_t)(e - p), 0, none, 0);
+			p = e + 1;
+			continue;
+		}
 		for (int i = 0; i < n; i++) {
 			const char *inst = asm_open_instance(g->as, i);
 			size_t il = strlen(inst);
@@ -372,6 +388,10 @@ run_fd(struct cg *g, int fd, const char *name, size_t linecap)
 		if (rc != RD_OK)
 			break;
 		process_chunk(g, &c);
+		/* on a busy live stream the input never goes quiet: close crashes
+		 * whose own instance has */
+		if (live && asm_open_count(g->as))
+			asm_flush_idle(g->as, sh_now_mono_ms());
 		if (sh_stop)
 			break;
 	}

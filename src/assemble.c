@@ -25,7 +25,11 @@ struct crash {
 	int truncated;
 	int64_t wall_open, wall_last;
 	uint64_t pos_last;
+	uint64_t hash;
 };
+
+#define TOMB ((struct crash *)&tomb_marker)
+static char tomb_marker;
 
 struct assembler {
 	struct ruleset *rs;
@@ -35,7 +39,10 @@ struct assembler {
 	void *arg;
 	struct crash **open;
 	int nopen;
-	unsigned long lines, emitted;
+	/* open crashes by stream: open addressing, power-of-two size */
+	struct crash **tab;
+	size_t tabcap, tabused;
+	unsigned long lines, emitted, swept_at;
 	struct sbuf rec, tmp;
 };
 
@@ -58,6 +65,10 @@ asm_new(struct ruleset *rs, const struct asm_opts *o, asm_emit_fn emit,
 	a->context = context;
 	a->arg = arg;
 	a->open = xcalloc((size_t)a->o.max_open, sizeof *a->open);
+	a->tabcap = 16;
+	while (a->tabcap < (size_t)a->o.max_open * 2)
+		a->tabcap *= 2;
+	a->tab = xcalloc(a->tabcap, sizeof *a->tab);
 	sbuf_init(&a->rec);
 	sbuf_init(&a->tmp);
 	return a;
@@ -79,6 +90,67 @@ crash_free(struct crash *c)
 	free(c);
 }
 
+static uint64_t
+stream_hash(const char *app, const char *inst)
+{
+	uint64_t h = sh_fnv1a(SH_FNV_INIT, app, strlen(app) + 1);
+	return sh_fnv1a(h, inst, strlen(inst) + 1);
+}
+
+static struct crash *
+tab_find(const struct assembler *a, const char *app, const char *inst)
+{
+	uint64_t h = stream_hash(app, inst);
+	for (size_t i = h & (a->tabcap - 1);; i = (i + 1) & (a->tabcap - 1)) {
+		struct crash *c = a->tab[i];
+		if (!c)
+			return NULL;
+		if (c != TOMB && c->hash == h && !strcmp(c->instance, inst) &&
+		    !strcmp(c->app, app))
+			return c;
+	}
+}
+
+static void
+tab_rebuild(struct assembler *a)
+{
+	memset(a->tab, 0, a->tabcap * sizeof *a->tab);
+	a->tabused = 0;
+	for (int k = 0; k < a->nopen; k++) {
+		size_t i = a->open[k]->hash & (a->tabcap - 1);
+		while (a->tab[i])
+			i = (i + 1) & (a->tabcap - 1);
+		a->tab[i] = a->open[k];
+		a->tabused++;
+	}
+}
+
+static void
+tab_insert(struct assembler *a, struct crash *c)
+{
+	c->hash = stream_hash(c->app, c->instance);
+	if (a->tabused + 1 > a->tabcap / 2) {
+		tab_rebuild(a); /* drops tombstones; nopen <= tabcap / 2 */
+	}
+	size_t i = c->hash & (a->tabcap - 1);
+	while (a->tab[i] && a->tab[i] != TOMB)
+		i = (i + 1) & (a->tabcap - 1);
+	if (!a->tab[i])
+		a->tabused++;
+	a->tab[i] = c;
+}
+
+static void
+tab_remove(struct assembler *a, struct crash *c)
+{
+	for (size_t i = c->hash & (a->tabcap - 1); a->tab[i];
+	    i = (i + 1) & (a->tabcap - 1))
+		if (a->tab[i] == c) {
+			a->tab[i] = TOMB;
+			return;
+		}
+}
+
 void
 asm_free(struct assembler *a)
 {
@@ -87,6 +159,7 @@ asm_free(struct assembler *a)
 	for (int i = 0; i < a->nopen; i++)
 		crash_free(a->open[i]);
 	free(a->open);
+	free(a->tab);
 	sbuf_release(&a->rec);
 	sbuf_release(&a->tmp);
 	free(a);
@@ -136,26 +209,32 @@ static void
 find_title(struct assembler *a, struct crash *c, const char **t, size_t *tn)
 {
 	struct rule *r = c->rule;
+	int n = r->npats[PK_TITLE] ? c->nlines + c->nctx : 0;
 
-	for (int i = c->nlines - 1; i >= 0 && r->npats[PK_TITLE]; i--) {
+	/* crash lines from the last, then context lines from the newest */
+	for (int k = 0; k < n; k++) {
 		struct pattern *p;
-		if (!rs_rule_matches(a->rs, r, PK_TITLE, c->lines[i], c->lens[i], &p))
+		char *line = k < c->nlines ? c->lines[c->nlines - 1 - k] :
+		    c->ctx[c->nctx - 1 - (k - c->nlines)];
+		size_t len = k < c->nlines ? c->lens[c->nlines - 1 - k] :
+		    c->ctxlens[c->nctx - 1 - (k - c->nlines)];
+		if (!rs_rule_matches(a->rs, r, PK_TITLE, line, len, &p))
 			continue;
-		PCRE2_SIZE len;
+		PCRE2_SIZE tl;
 		int rc = pcre2_substring_length_byname(p->md, (PCRE2_SPTR)"title",
-		    &len);
+		    &tl);
 		if (rc == 0) {
 			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
 			int num = pcre2_substring_number_from_name(p->code,
 			    (PCRE2_SPTR)"title");
 			if (num > 0 && ov[2 * num] != PCRE2_UNSET) {
-				*t = c->lines[i] + ov[2 * num];
+				*t = line + ov[2 * num];
 				*tn = ov[2 * num + 1] - ov[2 * num];
 				return;
 			}
 		}
-		*t = c->lines[i];
-		*tn = c->lens[i];
+		*t = line;
+		*tn = len;
 		return;
 	}
 	if (c->title) {
@@ -268,6 +347,7 @@ static void
 close_at(struct assembler *a, int i)
 {
 	struct crash *c = a->open[i];
+	tab_remove(a, c);
 	emit_crash(a, c);
 	crash_free(c);
 	memmove(a->open + i, a->open + i + 1,
@@ -357,6 +437,7 @@ open_crash(struct assembler *a, const struct logrec *r, const struct rmatch *m,
 	}
 	add_line(a, c, r, position);
 	a->open[a->nopen++] = c;
+	tab_insert(a, c);
 }
 
 static int
@@ -373,48 +454,51 @@ asm_line(struct assembler *a, const struct logrec *r, const uint32_t *cand,
 	int64_t now = 0;
 
 	a->lines++;
-	/* crashes of other streams that log time or other traffic has passed */
-	for (int i = 0; i < a->nopen; i++) {
-		struct crash *c = a->open[i];
-		int stale = position > c->pos_last &&
-		    position - c->pos_last > a->o.idle_bytes;
-		if (!stale && r->ts && c->ts_last &&
-		    r->ts - c->ts_last > (c->rule->gap_ms + 5000) * 1000000LL)
-			stale = 1;
-		if (!stale && a->o.hold_ms > 0) {
-			if (!now)
-				now = sh_now_mono_ms();
-			stale = now - c->wall_open > a->o.hold_ms;
+	/* crashes of other streams that log time or other traffic has passed
+	 * (looked at every 64 lines: a storm of open crashes stays linear) */
+	if (a->lines - a->swept_at >= 64 || a->nopen <= 8) {
+		a->swept_at = a->lines;
+		for (int i = 0; i < a->nopen; i++) {
+			struct crash *c = a->open[i];
+			int stale = position > c->pos_last &&
+			    position - c->pos_last > a->o.idle_bytes;
+			if (!stale && r->ts && c->ts_last &&
+			    r->ts - c->ts_last > (c->rule->gap_ms + 5000) * 1000000LL)
+				stale = 1;
+			if (!stale && a->o.hold_ms > 0) {
+				if (!now)
+					now = sh_now_mono_ms();
+				stale = now - c->wall_open > a->o.hold_ms;
+			}
+			if (stale && !same_stream(c, r))
+				close_at(a, i--);
 		}
-		if (stale && !same_stream(c, r))
-			close_at(a, i--);
 	}
-	for (int i = 0; i < a->nopen; i++) {
-		struct crash *c = a->open[i];
-		if (!same_stream(c, r))
-			continue;
+	struct crash *c = a->nopen ? tab_find(a, r->app, r->instance) : NULL;
+	if (c) {
+		int i = 0;
+		while (a->open[i] != c)
+			i++;
 		struct rule *ru = c->rule;
 		/* whole-second timestamps hide up to a second of the gap */
 		int64_t slack = r->ts_prec == 0 || c->ts_prec == 0 ? 1000 : 0;
 		if (r->ts && c->ts_last &&
 		    r->ts - c->ts_last > (ru->gap_ms + slack) * 1000000LL) {
 			close_at(a, i);
-			break;
-		}
-		if (rs_rule_matches(a->rs, ru, PK_END, r->msg.s, r->msg.len, NULL)) {
+		} else if (rs_rule_matches(a->rs, ru, PK_END, r->msg.s, r->msg.len,
+		    NULL)) {
 			add_line(a, c, r, position);
 			close_at(a, i);
 			return 1;
-		}
-		if (rs_rule_matches(a->rs, ru, PK_CONTINUE, r->msg.s, r->msg.len,
-		    NULL)) {
+		} else if (rs_rule_matches(a->rs, ru, PK_CONTINUE, r->msg.s,
+		    r->msg.len, NULL)) {
 			add_line(a, c, r, position);
 			if (c->nlines >= ru->max_lines)
 				close_at(a, i);
 			return 1;
+		} else {
+			close_at(a, i);
 		}
-		close_at(a, i);
-		break;
 	}
 	if (!rs_start(a->rs, r->msg.s, r->msg.len, cand, ncand, &m))
 		return 0;

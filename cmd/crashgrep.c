@@ -51,7 +51,8 @@ usage(int code)
 	    "usage: crashgrep [-aeq] [-B lines] [-l bytes] [-r rules]... "
 	    "[--app name]\n"
 	    "                 [--format json|text] [--no-builtin] [--idle ms] "
-	    "[--hold ms] [file ...]\n"
+	    "[--hold ms]\n"
+	    "                 [--stats] [file ...]\n"
 	    "       crashgrep --list | --test [-r rules]... [--no-builtin]\n");
 	exit(code);
 }

@@ -1,48 +1,19 @@
 /* crashgrep - find crashes in log streams with PCRE2 rules and write one
  * `crash` record per crash (multi-line crashes assembled per instance);
  * records of other types pass through, other lines are dropped unless -a.
- *
- * The raw input is searched for the rules' literals in one pass (prefilter);
- * only lines holding one, and lines of instances with an open crash, are
- * decoded and matched with PCRE2. */
+ * The engine is src/scan.c; this file is options, rules and files. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "assemble.h"
-#include "logrec.h"
-#include "prefilter.h"
 #include "reader.h"
 #include "rules.h"
+#include "scan.h"
 #include "textfmt.h"
 #include "util.h"
-
-#include <cjson/cJSON.h>
-
-#define PIECE (1u << 20)
-#define MAXHITS 65536
-
-struct cg {
-	struct ruleset *rs;
-	struct assembler *as;
-	struct reader *rd;
-	struct logrec lr, clr;
-	struct sbuf out;
-	struct pf_hit *hits;
-	uint32_t *cand, *seen, stamp;
-	unsigned long *hitcount;  /* --stats: candidate lines per pattern */
-	uint64_t ctx_scanned;     /* bytes searched for context, in all */
-	const char *app;
-	const char *cur;          /* the line being processed */
-	uint64_t chunk_off;
-	const char *chunk_p;
-	int all, text, color, stats;
-	unsigned long decoded, candidates, skipped_open, passed;
-};
 
 static void
 usage(int code)
@@ -55,374 +26,6 @@ usage(int code)
 	    "                 [--stats] [file ...]\n"
 	    "       crashgrep --list | --test [-r rules]... [--no-builtin]\n");
 	exit(code);
-}
-
-/* Write one record line; --format text renders it for people. */
-static void
-out_record(struct cg *g, const char *rec, size_t n)
-{
-	struct sbuf t;
-	cJSON *o;
-
-	if (!g->text) {
-		sh_out_line(rec, n);
-		return;
-	}
-	if (!(o = cJSON_ParseWithLength(rec, n)))
-		return;
-	sbuf_init(&t);
-	tf_line(o, &t, g->color);
-	sbuf_addc(&t, '\n');
-	sh_out_line(t.s, t.len);
-	sbuf_release(&t);
-	cJSON_Delete(o);
-}
-
-static void
-emit(void *arg, const char *rec, size_t n)
-{
-	out_record(arg, rec, n);
-}
-
-/* Is the line [s, e) of the stream of r? Stores its message if so. */
-static int
-same_stream(struct cg *g, const struct logrec *r, const char *s,
-    const char *e)
-{
-	lr_decode(&g->clr, s, (size_t)(e - s));
-	if (g->clr.kind == LR_RECORD)
-		return 0;
-	if (!g->clr.app[0] && g->app)
-		sh_copy(g->clr.app, sizeof g->clr.app, g->app, strlen(g->app));
-	return !strcmp(g->clr.instance, r->instance) &&
-	    !strcmp(g->clr.app, r->app);
-}
-
-/* Context: the last max lines of r's stream before the current line, from
- * the reader's earlier blocks. With an instance id, windows of growing size
- * (64 KiB to 1 MiB) before the line are searched for the id as bytes and
- * only lines holding it are decoded; without one, the lines just before are
- * taken. The bytes searched are budgeted (twice the input read plus 32 MiB
- * in all), so a storm of crashes from instances never seen before costs
- * linear time: past the budget, only 64 KiB are searched per crash. */
-#define CTX_WIN_MIN (64u << 10)
-#define CTX_WIN_MAX (1u << 20)
-static int
-context(void *arg, const struct logrec *r, char **lines, size_t *lens, int max)
-{
-	struct cg *g = arg;
-	struct rd_region reg[8];
-	int nreg = rd_regions(g->rd, g->cur, reg, 8), found = 0;
-	size_t il = strlen(r->instance);
-	uint64_t budget = 2 * (g->chunk_off + (uint64_t)(g->cur - g->chunk_p)) +
-	    (32u << 20);
-	size_t limit = g->ctx_scanned > budget ? CTX_WIN_MIN : CTX_WIN_MAX;
-	size_t searched = 0;
-
-	for (int k = 0; k < nreg && found < max && searched < limit; k++) {
-		const char *p = reg[k].p, *end = p + reg[k].n;
-		size_t win = CTX_WIN_MIN;
-		while (end > p && found < max && searched < limit) {
-			const char *from = (size_t)(end - p) > win ? end - win : p;
-			if (from > p) {
-				const char *nl = memchr(from, '\n', (size_t)(end - from));
-				from = nl ? nl + 1 : end;
-			}
-			searched += (size_t)(end - from);
-			/* the matching lines of [from, end); keep the last 64 */
-			const char *starts[64], *ends[64];
-			int cnt = 0;
-			const char *q = from;
-			while (q < end) {
-				const char *hit = il ? memmem(q, (size_t)(end - q),
-				    r->instance, il) : q;
-				if (!hit)
-					break;
-				const char *ls = hit > q ?
-				    memrchr(q, '\n', (size_t)(hit - q)) : NULL;
-				ls = ls ? ls + 1 : q;
-				const char *le = memchr(hit, '\n', (size_t)(end - hit));
-				if (!le)
-					le = end;
-				starts[cnt % 64] = ls;
-				ends[cnt % 64] = le;
-				cnt++;
-				q = le + 1;
-			}
-			int avail = cnt < 64 ? cnt : 64;
-			for (int i = 0; i < avail && found < max; i++) {
-				int idx = (cnt - 1 - i) % 64;
-				if (!same_stream(g, r, starts[idx], ends[idx]))
-					continue;
-				lines[found] = xstrndup(g->clr.msg.s, g->clr.msg.len);
-				lens[found++] = g->clr.msg.len;
-			}
-			if (cnt > 64 && found < max) {
-				/* older matches than the 64 kept: look at them next */
-				end = starts[(cnt - 64) % 64];
-				continue;
-			}
-			end = from;
-			if (win < CTX_WIN_MAX)
-				win *= 4;
-		}
-	}
-	g->ctx_scanned += searched;
-	/* found newest first; records want oldest first */
-	for (int i = 0; i < found / 2; i++) {
-		char *t = lines[i];
-		size_t tl = lens[i];
-		lines[i] = lines[found - 1 - i];
-		lens[i] = lens[found - 1 - i];
-		lines[found - 1 - i] = t;
-		lens[found - 1 - i] = tl;
-	}
-	return found;
-}
-
-static void
-process_line(struct cg *g, const char *s, size_t n, int truncated,
-    const uint32_t *cand, int ncand)
-{
-	struct logrec *r = &g->lr;
-
-	g->cur = s;
-	g->decoded++;
-	lr_decode(r, s, n);
-	if (r->kind == LR_RECORD) {
-		/* another stage's record: forward it untouched */
-		if (g->text) {
-			out_record(g, s, n);
-		} else {
-			sh_out_line(s, n);
-			sh_out_line("\n", 1);
-		}
-		g->passed++;
-		return;
-	}
-	if (truncated)
-		r->truncated = 1;
-	if (!r->app[0] && g->app)
-		sh_copy(r->app, sizeof r->app, g->app, strlen(g->app));
-	if (g->all) {
-		sbuf_reset(&g->out);
-		lr_to_json(r, &g->out);
-		sbuf_addc(&g->out, '\n');
-		out_record(g, g->out.s, g->out.len);
-	}
-	asm_line(g->as, r, cand, ncand,
-	    g->chunk_off + (uint64_t)(s - g->chunk_p));
-}
-
-/* Lines no literal hit: only an open crash of their stream cares. Rather
- * than look at each line, search the run for the open crashes' instance
- * ids and visit only the lines holding one (crashes of lines without an
- * instance want every line). */
-static void
-skip_lines(struct cg *g, const char *p, const char *end)
-{
-	static const uint32_t none[1];
-
-	while (p < end && asm_open_count(g->as)) {
-		const char *next = NULL;
-		int n = asm_open_count(g->as);
-		if (n > 8) {
-			/* a storm of open crashes: one search per instance would cost
-			 * more than decoding each line once */
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			const char *e = nl ? nl : end;
-			g->skipped_open++;
-			process_line(g, p, (size_t)(e - p), 0, none, 0);
-			p = e + 1;
-			continue;
-		}
-		for (int i = 0; i < n; i++) {
-			const char *inst = asm_open_instance(g->as, i);
-			size_t il = strlen(inst);
-			const char *q = il ? memmem(p, (size_t)(end - p), inst, il) : p;
-			if (q && (!next || q < next))
-				next = q;
-			if (next == p)
-				break;
-		}
-		if (!next)
-			return;
-		const char *ls = next > p ? memrchr(p, '\n', (size_t)(next - p)) : NULL;
-		ls = ls ? ls + 1 : p;
-		const char *le = memchr(next, '\n', (size_t)(end - next));
-		if (!le)
-			le = end;
-		g->skipped_open++;
-		process_line(g, ls, (size_t)(le - ls), 0, none, 0);
-		p = le + 1;
-	}
-}
-
-static void
-every_line(struct cg *g, const char *p, const char *end)
-{
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *e = nl ? nl : end;
-		process_line(g, p, (size_t)(e - p), 0, NULL, 0);
-		p = e + 1;
-	}
-}
-
-/* One line-aligned piece: scan for literals, then visit hit lines. */
-static void
-scan_piece(struct cg *g, const char *p, const char *end)
-{
-	int more;
-	size_t nh = pf_scan(g->rs->pf, p, (size_t)(end - p), g->hits, MAXHITS,
-	    &more);
-	const char *pos = p;
-
-	if (more) {
-		/* too many hits to hold: stop before the last hit's line and go
-		 * again from there (a line with more hits than that is tried
-		 * against every rule) */
-		const char *last = p + g->hits[nh - 1].end - 1;
-		const char *ls = memrchr(p, '\n', (size_t)(last - p));
-		ls = ls ? ls + 1 : p;
-		if (ls == p) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			const char *e = nl ? nl : end;
-			process_line(g, p, (size_t)(e - p), 0, NULL, 0);
-			if (e < end)
-				scan_piece(g, e + 1, end);
-			return;
-		}
-		while (nh && p + g->hits[nh - 1].end > ls)
-			nh--;
-		scan_piece(g, p, ls);
-		scan_piece(g, ls, end);
-		return;
-	}
-	for (size_t i = 0; i < nh;) {
-		const char *hend = p + g->hits[i].end;
-		if (hend <= pos) {
-			i++;
-			continue;
-		}
-		const char *ls = memrchr(pos, '\n', (size_t)(hend - 1 - pos));
-		ls = ls ? ls + 1 : pos;
-		const char *le = memchr(hend, '\n', (size_t)(end - hend));
-		if (!le)
-			le = end;
-		int ncand = 0, record = 0;
-		g->stamp++;
-		for (; i < nh && p + g->hits[i].end <= le; i++) {
-			uint32_t id = g->hits[i].id;
-			if (id == RS_ID_TYPE) {
-				const char *v = p + g->hits[i].end;
-				if (le - v < 4 || memcmp(v, "log\"", 4))
-					record = 1;
-				continue;
-			}
-			if (g->seen[id] != g->stamp) {
-				g->seen[id] = g->stamp;
-				g->cand[ncand++] = id;
-				if (g->hitcount)
-					g->hitcount[id]++;
-			}
-		}
-		skip_lines(g, pos, ls);
-		g->candidates++;
-		if (ncand || record ||
-		    (asm_open_count(g->as) && asm_wants(g->as, ls, (size_t)(le - ls))))
-			process_line(g, ls, (size_t)(le - ls), 0, g->cand, ncand);
-		pos = le + 1;
-	}
-	if (pos < end)
-		skip_lines(g, pos, end);
-}
-
-static void
-process_chunk(struct cg *g, const struct rd_chunk *c)
-{
-	const char *p = c->p, *end = c->p + c->n;
-
-	g->chunk_p = c->p;
-	g->chunk_off = rd_offset(g->rd) - c->n;
-	if (c->truncated) {
-		sh_warn("%s: line at byte %llu longer than the line cap; truncated",
-		    rd_name(g->rd), (unsigned long long)g->chunk_off);
-		process_line(g, c->p, c->n, 1, NULL, 0);
-		return;
-	}
-	if (g->all || g->rs->nunfiltered) {
-		every_line(g, p, end);
-		return;
-	}
-	while (p < end) {
-		const char *pend = end;
-		if ((size_t)(end - p) > PIECE) {
-			const char *nl = memrchr(p, '\n', PIECE);
-			if (!nl)
-				nl = memchr(p + PIECE, '\n', (size_t)(end - p - PIECE));
-			pend = nl ? nl + 1 : end;
-		}
-		scan_piece(g, p, pend);
-		p = pend;
-	}
-}
-
-static int
-run_fd(struct cg *g, int fd, const char *name, size_t linecap)
-{
-	struct stat st;
-	int live = fstat(fd, &st) == 0 && !S_ISREG(st.st_mode);
-	struct rd_chunk c;
-	int rc;
-
-	g->rd = rd_open(fd, name, linecap);
-	for (;;) {
-		int timeout = -1;
-		if (live && asm_open_count(g->as))
-			timeout = asm_next_timeout(g->as, sh_now_mono_ms());
-		rc = rd_chunk(g->rd, &c, timeout);
-		if (rc == RD_TIMEOUT) {
-			asm_flush_idle(g->as, sh_now_mono_ms());
-			continue;
-		}
-		if (rc != RD_OK)
-			break;
-		process_chunk(g, &c);
-		/* on a busy live stream the input never goes quiet: close crashes
-		 * whose own instance has */
-		if (live && asm_open_count(g->as))
-			asm_flush_idle(g->as, sh_now_mono_ms());
-		if (sh_stop)
-			break;
-	}
-	if (rc == RD_ERR)
-		sh_warn("%s: read error: %s", name, strerror(errno));
-	asm_flush_all(g->as);
-	rd_free(g->rd);
-	g->rd = NULL;
-	return rc == RD_ERR ? -1 : 0;
-}
-
-/* --stats: the patterns whose literals sent the most lines to PCRE2, the
- * first place to look when a rule set is slow. */
-static void
-top_patterns(struct cg *g)
-{
-	for (int k = 0; k < 10; k++) {
-		int best = -1;
-		for (int id = 0; id < g->rs->nmp; id++)
-			if (g->hitcount[id] && (best < 0 ||
-			    g->hitcount[id] > g->hitcount[best]))
-				best = id;
-		if (best < 0)
-			break;
-		const struct rule *r = g->rs->r[g->rs->mp[best].rule];
-		const struct pattern *p = &r->pats[PK_MATCH][g->rs->mp[best].pat];
-		fprintf(stderr, "crashgrep: %10lu hit lines  %s:%d %s\n",
-		    g->hitcount[best], r->file, p->line, r->name);
-		g->hitcount[best] = 0;
-	}
 }
 
 static void
@@ -460,56 +63,58 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cg g = { 0 };
-	struct asm_opts ao = { .context = 20, .idle_ms = 1000, .hold_ms = 5000 };
+	struct scan_opts so = { .asm_opts = { .context = 20, .idle_ms = 1000,
+		.hold_ms = 5000 } };
+	struct asm_opts *ao = &so.asm_opts;
+	struct scanner *g;
+	struct ruleset *rs;
 	char **user = NULL;
 	int nuser = 0, list = 0, test = 0, nobuiltin = 0, portable = 0;
 	int exitstatus = 0, quiet = 0, status = 0, ch, code;
 	long v;
-	size_t linecap = RD_DEFAULT_LINECAP;
 	struct sbuf err;
 
 	sh_init(argv[0]);
-	g.color = tf_want_color();
+	so.color = tf_want_color();
 	while ((ch = getopt_long(argc, argv, "aB:ehl:qr:", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'a': g.all = 1; break;
+		case 'a': so.all = 1; break;
 		case 'B':
 			if (sh_parse_long(optarg, 0, 1000, &v))
 				usage(SH_EX_USAGE);
-			ao.context = (int)v;
+			ao->context = (int)v;
 			break;
 		case 'e': exitstatus = 1; break;
 		case 'h': usage(0); break;
 		case 'l':
 			if (sh_parse_long(optarg, 256, RD_MAX_LINECAP, &v))
 				usage(SH_EX_USAGE);
-			linecap = (size_t)v;
+			so.linecap = (size_t)v;
 			break;
 		case 'q': quiet = 1; break;
 		case 'r':
 			user = xrealloc(user, (size_t)(nuser + 1) * sizeof *user);
 			user[nuser++] = optarg;
 			break;
-		case O_APP: g.app = optarg; break;
+		case O_APP: so.app = optarg; break;
 		case O_FORMAT:
 			if (!strcmp(optarg, "text"))
-				g.text = 1;
+				so.text = 1;
 			else if (strcmp(optarg, "json"))
 				usage(SH_EX_USAGE);
 			break;
 		case O_HOLD:
-			if (sh_parse_duration_ms(optarg, &ao.hold_ms))
+			if (sh_parse_duration_ms(optarg, &ao->hold_ms))
 				usage(SH_EX_USAGE);
 			break;
 		case O_IDLE:
-			if (sh_parse_duration_ms(optarg, &ao.idle_ms))
+			if (sh_parse_duration_ms(optarg, &ao->idle_ms))
 				usage(SH_EX_USAGE);
 			break;
 		case O_LIST: list = 1; break;
 		case O_NOBUILTIN: nobuiltin = 1; break;
 		case O_PORTABLE: portable = 1; break;
-		case O_STATS: g.stats = 1; break;
+		case O_STATS: so.stats = 1; break;
 		case O_TEST: test = 1; break;
 		case O_VERSION:
 			printf("crashgrep %s\n", SELFHEAL_VERSION);
@@ -522,46 +127,35 @@ main(int argc, char *argv[])
 	argv += optind;
 
 	sbuf_init(&err);
-	g.rs = rs_new();
-	if (rs_load_all(g.rs, user, nuser, nobuiltin, &err, &code))
+	rs = rs_new();
+	if (rs_load_all(rs, user, nuser, nobuiltin, &err, &code))
 		sh_die(code, "%s", err.s);
-	if (g.rs->n == 0)
+	if (rs->n == 0)
 		sh_die(SH_EX_NOINPUT, "no rules loaded");
-	if (rs_finish(g.rs, portable, &err))
+	if (rs_finish(rs, portable, &err))
 		sh_die(SH_EX_SOFTWARE, "%s", err.s);
 	if (list) {
-		list_rules(g.rs);
+		list_rules(rs);
 		return sh_out_close();
 	}
 	if (test) {
-		int fails = rs_test(g.rs), nex = 0;
-		for (int i = 0; i < g.rs->n; i++)
-			nex += g.rs->r[i]->nex;
-		printf("%d rules, %d examples: %d failed\n", g.rs->n, nex, fails);
+		int fails = rs_test(rs), nex = 0;
+		for (int i = 0; i < rs->n; i++)
+			nex += rs->r[i]->nex;
+		printf("%d rules, %d examples: %d failed\n", rs->n, nex, fails);
 		sh_out_close();
 		return fails ? 1 : 0;
 	}
-	if (g.rs->nunfiltered)
+	if (rs->nunfiltered)
 		sh_warn("%d pattern(s) without a literal: every line is matched "
-		    "(slow); see crashgrep --test", g.rs->nunfiltered);
+		    "(slow); see crashgrep --test", rs->nunfiltered);
 
-	g.hits = xmalloc(MAXHITS * sizeof *g.hits);
-	g.cand = xmalloc(((size_t)g.rs->nmp + 1) * sizeof *g.cand);
-	g.seen = xcalloc((size_t)g.rs->nmp + 1, sizeof *g.seen);
-	if (g.stats)
-		g.hitcount = xcalloc((size_t)g.rs->nmp + 1, sizeof *g.hitcount);
-	lr_init(&g.lr);
-	lr_init(&g.clr);
-	sbuf_init(&g.out);
-	g.as = asm_new(g.rs, &ao, emit, context, &g);
-
-	if (argc == 0) {
-		if (run_fd(&g, 0, "<stdin>", linecap))
-			status = SH_EX_IOERR;
-	}
+	g = scan_new(rs, &so);
+	if (argc == 0 && scan_fd(g, 0, "<stdin>"))
+		status = SH_EX_IOERR;
 	for (int i = 0; i < argc && !sh_stop; i++) {
 		if (!strcmp(argv[i], "-")) {
-			if (run_fd(&g, 0, "<stdin>", linecap))
+			if (scan_fd(g, 0, "<stdin>"))
 				status = SH_EX_IOERR;
 			continue;
 		}
@@ -571,31 +165,18 @@ main(int argc, char *argv[])
 			status = SH_EX_NOINPUT;
 			continue;
 		}
-		if (run_fd(&g, fd, argv[i], linecap))
+		if (scan_fd(g, fd, argv[i]))
 			status = SH_EX_IOERR;
 		close(fd);
 	}
-	if (g.stats)
-		top_patterns(&g);
-	if (g.stats)
-		fprintf(stderr, "crashgrep: %lu crashes; %lu hit lines, %lu lines "
-		    "decoded, %lu lines checked for open crashes, %lu records "
-		    "passed through; prefilter %s, %d literals\n",
-		    asm_emitted(g.as), g.candidates, g.decoded, g.skipped_open,
-		    g.passed, pf_engine(g.rs->pf), pf_count(g.rs->pf));
-	if (!status && exitstatus && asm_emitted(g.as) == 0)
+	if (so.stats)
+		scan_stats(g, stderr);
+	if (!status && exitstatus && scan_crashes(g) == 0)
 		status = SH_EX_NONE;
-	asm_free(g.as);
-	lr_release(&g.lr);
-	lr_release(&g.clr);
-	sbuf_release(&g.out);
+	scan_free(g);
 	sbuf_release(&err);
-	free(g.hits);
-	free(g.cand);
-	free(g.seen);
-	free(g.hitcount);
 	free(user);
-	rs_free(g.rs);
+	rs_free(rs);
 	sh_out_close();
 	return status;
 }

@@ -33,6 +33,10 @@ endif
 ifeq ($(WERROR),1)
 override CFLAGS += -Werror
 endif
+ifeq ($(FUZZ),1)
+override CFLAGS += -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-omit-frame-pointer
+endif
 ifeq ($(SAN),1)
 override CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
@@ -69,6 +73,21 @@ $(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+
+$(O)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $< \
+		$(LIB) $(LDLIBS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory CC=clang FUZZ=1 O=build/fuzz \
+		$(FUZZ_TARGETS:%=build/fuzz/%)
+
+# libFuzzer targets for FUZZ_SECONDS each (make check runs them briefly)
+fuzz: fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 deps:
 	@mk/deps.sh build
 
@@ -76,6 +95,7 @@ check:
 	@mk/deps.sh check
 	@$(MAKE) --no-print-directory WERROR=1 all
 	@$(MAKE) --no-print-directory WERROR=1 SAN=1 O=build/san B=build/san/bin all
+	@$(MAKE) --no-print-directory fuzz-build
 	@tests/run.sh bin build/san/bin
 
 demo:
@@ -107,5 +127,5 @@ uninstall:
 clean:
 	rm -rf build bin
 
-.PHONY: all deps check demo bench lint-man install uninstall clean
+.PHONY: all deps check demo bench fuzz fuzz-build lint-man install uninstall clean
 .SECONDARY:

@@ -348,8 +348,15 @@ parse_escape(struct parser *p, char *lit)
 		if (cp == 0 || cp > 0x10ffff)
 			return -1;
 		return (int)utf8_put(cp, lit);
-	case 'g': case 'k': case 'o': case 'c':
-		/* backreferences, octal, control: skip their argument */
+	case 'c':
+		/* \cX: a control character named by the next character */
+		if (*p->p)
+			p->p++;
+		return -1;
+	case 'g': case 'k': case 'o':
+		/* backreferences and octal: skip their argument */
+		if (*p->p == '-' || *p->p == '+')
+			p->p++;
 		if (*p->p == '{' || *p->p == '<' || *p->p == '\'') {
 			char close = *p->p == '{' ? '}' : *p->p == '<' ? '>' : '\'';
 			while (*p->p && *p->p != close)
@@ -415,9 +422,13 @@ parse_class(struct parser *p)
 			char e = *p->p;
 			if (strchr("dDwWsShHvVpPNRX", e) || e == 'x' || e == 'o' ||
 			    (e >= '0' && e <= '9') || e == 'Q' || e == 'E' || e == 'c') {
-				if (e == 'p' || e == 'P' || e == 'x' || e == 'o') {
+				if (e == 'p' || e == 'P' || e == 'x' || e == 'o' ||
+				    e == 'c') {
 					int n = parse_escape(p, lit);
 					(void)n;
+				} else if (e == 'Q' || e == 'E') {
+					p->bail = 1; /* quoting inside a class: not ours */
+					break;
 				} else if (e) {
 					p->p++;
 				}

@@ -47,7 +47,10 @@ rd_open(int fd, const char *name, size_t linecap)
 	r->fd = fd;
 	r->name = name;
 	r->linecap = linecap;
-	r->bsize = 4u << 20;
+	/* blocks of four line caps (4 MiB by default), never under 256 KiB */
+	r->bsize = linecap * 4;
+	if (r->bsize < (256u << 10))
+		r->bsize = 256u << 10;
 	if (r->bsize < linecap + MINREAD)
 		r->bsize = linecap + MINREAD;
 	r->blk[0].buf = xmalloc(r->bsize);

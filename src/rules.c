@@ -349,11 +349,12 @@ rs_load_file(struct ruleset *rs, const char *path, struct sbuf *err)
 		rc = -1;
 	}
 	if (rc == 0 && cur) {
-		if (rule_check(cur, err))
+		if (rule_check(cur, err)) {
 			rc = -1;
-		else
+		} else {
 			rs_add_rule(rs, cur);
-		cur = NULL;
+			cur = NULL;
+		}
 	}
 	rule_free(cur);
 	free(line);
@@ -450,7 +451,8 @@ rs_finish(struct ruleset *rs, int portable, struct sbuf *err)
 {
 	char msg[256];
 
-	qsort(rs->r, (size_t)rs->n, sizeof *rs->r, rule_cmp);
+	if (rs->n)
+		qsort(rs->r, (size_t)rs->n, sizeof *rs->r, rule_cmp);
 	free(rs->mp);
 	free(rs->unfiltered);
 	pf_free(rs->pf);

@@ -64,7 +64,9 @@ sh_time_parse(const char *s, size_t n, int64_t *ns, int *prec)
 	    digits(s, n, 14, 2, &mi) || s[16] != ':' ||
 	    digits(s, n, 17, 2, &sec))
 		return -1;
-	if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || mi > 59 || sec > 60)
+	/* nanoseconds in an int64_t reach from 1677 to 2262 */
+	if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || mi > 59 ||
+	    sec > 60 || Y < 1700 || Y > 2200)
 		return -1;
 	i = 19;
 	if (i < n && (s[i] == '.' || s[i] == ',')) {

@@ -11,7 +11,8 @@
  * instead of the "T", or no zone at all (taken as UTC, as flyctl's legacy
  * format prints). On success it stores the time in *ns, the number of
  * fraction digits in *prec (0..9; may be NULL) and returns the bytes used;
- * it returns -1 when s does not start with such a timestamp. */
+ * it returns -1 when s does not start with such a timestamp, or names a
+ * year outside 1700..2200 (nanoseconds since 1970 fit in 64 bits). */
 int sh_time_parse(const char *s, size_t n, int64_t *ns, int *prec);
 
 /* sh_time_format writes ns as RFC 3339 UTC with 0, 3, 6 or 9 fraction digits

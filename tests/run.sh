@@ -63,6 +63,20 @@ for bindir in "$@"; do
 		fi
 	done
 done
+# fuzz smoke: each libFuzzer target briefly (make fuzz runs them longer)
+for f in build/fuzz/fuzz_*; do
+	[ -x "$f" ] || continue
+	t=$(basename "$f")
+	if out=$(tests/fuzz/run.sh "${FUZZ_SMOKE:-8}" "$t" 2>&1); then
+		pass=$((pass + 1))
+		note "ok   $out"
+	else
+		fail=$((fail + 1))
+		failed="$failed fuzz/$t"
+		note "FAIL fuzz/$t"
+		printf '%s\n' "$out" | sed 's/^/    /' | tail -30
+	fi
+done
 [ -n "$failed" ] && note "# failed:$failed"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

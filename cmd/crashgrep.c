@@ -128,21 +128,34 @@ main(int argc, char *argv[])
 
 	sbuf_init(&err);
 	rs = rs_new();
+	code = 0;
 	if (rs_load_all(rs, user, nuser, nobuiltin, &err, &code))
-		sh_die(code, "%s", err.s);
-	if (rs->n == 0)
-		sh_die(SH_EX_NOINPUT, "no rules loaded");
-	if (rs_finish(rs, portable, &err))
-		sh_die(SH_EX_SOFTWARE, "%s", err.s);
-	if (list) {
-		list_rules(rs);
-		return sh_out_close();
+		;
+	else if (rs->n == 0 && (code = SH_EX_NOINPUT))
+		sbuf_adds(&err, "no rules loaded");
+	else if (rs_finish(rs, portable, &err))
+		code = SH_EX_SOFTWARE;
+	if (code) {
+		sh_warn("%s", err.s);
+		rs_free(rs);
+		sbuf_release(&err);
+		free(user);
+		return code;
 	}
-	if (test) {
-		int fails = rs_test(rs), nex = 0;
-		for (int i = 0; i < rs->n; i++)
-			nex += rs->r[i]->nex;
-		printf("%d rules, %d examples: %d failed\n", rs->n, nex, fails);
+	if (list || test) {
+		int fails = 0, nex = 0;
+		if (list) {
+			list_rules(rs);
+		} else {
+			fails = rs_test(rs);
+			for (int i = 0; i < rs->n; i++)
+				nex += rs->r[i]->nex;
+			printf("%d rules, %d examples: %d failed\n", rs->n, nex,
+			    fails);
+		}
+		rs_free(rs);
+		sbuf_release(&err);
+		free(user);
 		sh_out_close();
 		return fails ? 1 : 0;
 	}

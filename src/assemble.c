@@ -54,7 +54,7 @@ asm_new(struct ruleset *rs, const struct asm_opts *o, asm_emit_fn emit,
 	a->rs = rs;
 	a->o = *o;
 	if (a->o.max_open <= 0)
-		a->o.max_open = 1024;
+		a->o.max_open = 16384;
 	if (!a->o.line_bytes)
 		a->o.line_bytes = 8192;
 	if (!a->o.context_bytes)
@@ -285,6 +285,8 @@ emit_crash(struct assembler *a, struct crash *c)
 		flens[nf++] = n;
 	}
 	find_title(a, c, &title, &tlen);
+	if (tlen > 1024)
+		tlen = js_utf8_cut(title, 1024);
 	while (tlen && (*title == ' ' || *title == '\t')) {
 		title++;
 		tlen--;
@@ -386,6 +388,8 @@ take_captures(struct crash *c, const struct rmatch *m)
 			continue;
 		const char *v = m->subject + ov[2 * num];
 		size_t vn = ov[2 * num + 1] - ov[2 * num];
+		if (vn > 1024)
+			vn = js_utf8_cut(v, 1024);
 		if (!strcmp(name, "title")) {
 			if (!c->title) {
 				c->title = xstrndup(v, vn);
@@ -393,15 +397,23 @@ take_captures(struct crash *c, const struct rmatch *m)
 			}
 			continue;
 		}
-		if (strstr(c->caps.s ? c->caps.s : "", name))
-			continue; /* duplicate names (?J): first set one wins */
+		/* duplicate names (?J): the first that is set wins */
+		int dup = 0;
+		for (uint32_t j = 0; j < i && !dup; j++) {
+			const unsigned char *f = tab + j * size;
+			int fnum = f[0] << 8 | f[1];
+			dup = !strcmp((const char *)f + 2, name) &&
+			    ov[2 * fnum] != PCRE2_UNSET;
+		}
+		if (dup)
+			continue;
 		sbuf_addc(&c->caps, ',');
 		js_strz(&c->caps, name);
 		sbuf_addc(&c->caps, ':');
 		if (is_integer(v, vn))
 			sbuf_add(&c->caps, v, vn);
 		else
-			js_str(&c->caps, v, vn > 1024 ? js_utf8_cut(v, 1024) : vn);
+			js_str(&c->caps, v, vn);
 	}
 }
 

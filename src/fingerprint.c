@@ -40,6 +40,45 @@ word_len(const char *s, size_t n)
 	return i;
 }
 
+/* An IPv6 address: hex groups joined by colons, at least three groups
+ * (or a "::"), e.g. fdaa:0:3e2a:a7b:5b:8e01:4c77:2 */
+static size_t
+ipv6_len(const char *s, size_t n)
+{
+	size_t i = 0;
+	int groups = 0, colons = 0, dbl = 0;
+
+	while (i < n) {
+		size_t g = 0;
+		while (i + g < n && g < 5 && ishex((unsigned char)s[i + g]))
+			g++;
+		if (g > 4)
+			return 0;
+		if (g)
+			groups++;
+		i += g;
+		if (i < n && s[i] == ':') {
+			colons++;
+			if (i + 1 < n && s[i + 1] == ':') {
+				dbl = 1;
+				colons++;
+				i++;
+			}
+			i++;
+			continue;
+		}
+		break;
+	}
+	if (colons < 2 || (groups < 4 && !dbl) || (i && s[i - 1] == ':' &&
+	    !(i >= 2 && s[i - 2] == ':')))
+		return 0;
+	/* "dead::beef" is a C++ or Rust path, "fe80::1" an address */
+	for (size_t k = 0; k < i; k++)
+		if (isdigit((unsigned char)s[k]))
+			return i;
+	return 0;
+}
+
 void
 fp_normalize(const char *s, size_t n, struct sbuf *out)
 {
@@ -50,6 +89,20 @@ fp_normalize(const char *s, size_t n, struct sbuf *out)
 		int boundary = i == 0 || !(isalnum((unsigned char)s[i - 1]) ||
 		    s[i - 1] == '_');
 		size_t k;
+
+		if (isspace(c)) {
+			/* blank runs (padding such as "[   41.7]") count as one */
+			while (i < n && isspace((unsigned char)s[i]))
+				i++;
+			sbuf_addc(out, ' ');
+			continue;
+		}
+		if (boundary && (ishex(c) || c == ':') &&
+		    (k = ipv6_len(s + i, n - i)) > 0) {
+			sbuf_adds(out, "<ip6>");
+			i += k;
+			continue;
+		}
 
 		if (boundary && (k = uuid_len(s + i, n - i)) > 0) {
 			sbuf_adds(out, "<uuid>");

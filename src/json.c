@@ -49,15 +49,51 @@ js_utf8_cut(const char *s, size_t n)
 	size_t i = n;
 	int k = 0;
 
-	while (i > 0 && k < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
+	while (i > 0 && k < 3 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
 		i--;
 		k++;
 	}
-	if (i == 0 || (unsigned char)s[i - 1] < 0x80)
+	/* four continuation bytes or more end no character: stray, keep them
+	 * (the writers replace them) */
+	if (i == 0 || (unsigned char)s[i - 1] < 0x80 ||
+	    ((unsigned char)s[i - 1] & 0xc0) == 0x80)
 		return n;
 	/* s[i-1] leads the last sequence: keep it only when it is whole */
 	return utf8_seq((const unsigned char *)s + i - 1, n - (i - 1)) ? n
 	    : i - 1;
+}
+
+void
+js_utf8_fix(struct sbuf *b)
+{
+	const unsigned char *u = (const unsigned char *)b->s;
+	size_t i = 0, n = b->len;
+	struct sbuf o;
+
+	while (i < n && u[i] < 0x80)
+		i++;
+	for (size_t k = i; k < n;) {
+		size_t len = u[k] < 0x80 ? 1 : utf8_seq(u + k, n - k);
+		if (!len)
+			goto fix;
+		k += len;
+	}
+	return;
+fix:
+	sbuf_init(&o);
+	sbuf_add(&o, b->s, i);
+	while (i < n) {
+		size_t len = u[i] < 0x80 ? 1 : utf8_seq(u + i, n - i);
+		if (len) {
+			sbuf_add(&o, b->s + i, len);
+			i += len;
+		} else {
+			sbuf_add(&o, "\xef\xbf\xbd", 3);
+			i++;
+		}
+	}
+	sbuf_release(b);
+	*b = o;
 }
 
 void
@@ -192,5 +228,16 @@ js_parse(const char *s, size_t n)
 		} else if (c == '}' || c == ']')
 			depth--;
 	}
-	return cJSON_ParseWithLength(s, n);
+	/* one value and nothing but blanks after it: `{...} more text` is a
+	 * line of text, not a record */
+	const char *end = NULL;
+	cJSON *o = cJSON_ParseWithLengthOpts(s, n, &end, 0);
+	if (!o)
+		return NULL;
+	for (; end && end < s + n; end++)
+		if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n') {
+			cJSON_Delete(o);
+			return NULL;
+		}
+	return o;
 }

@@ -28,6 +28,10 @@ void js_member_int(struct sbuf *b, const char *key, long long v);
  * cutting a character (used when truncating). */
 size_t js_utf8_cut(const char *s, size_t n);
 
+/* js_utf8_fix replaces each invalid UTF-8 sequence in b with U+FFFD, so
+ * that PCRE2 sees whole characters and `.` can cross a bad byte. */
+void js_utf8_fix(struct sbuf *b);
+
 /* js_get follows a dotted path of object members ("fly.app.name") and
  * returns the item, or NULL. js_get_str returns its string value or NULL.
  */

@@ -310,8 +310,17 @@ parse_escape(struct parser *p, char *lit)
 		return -1;
 	case 'b': case 'B': case 'A': case 'z': case 'Z': case 'G': case 'K':
 		return 0;
+	case 'N':
+		/* \N is "not a newline"; \N{U+hh} names a character */
+		if (*p->p == '{') {
+			while (*p->p && *p->p != '}')
+				p->p++;
+			if (*p->p)
+				p->p++;
+		}
+		return -1;
 	case 'd': case 'D': case 'w': case 'W': case 's': case 'S': case 'h':
-	case 'H': case 'v': case 'V': case 'R': case 'N': case 'X': case 'C':
+	case 'H': case 'v': case 'V': case 'R': case 'X': case 'C':
 		return -1;
 	case 'p': case 'P':
 		if (*p->p == '{') {
@@ -445,6 +454,8 @@ parse_class(struct parser *p)
 			continue;
 		}
 		size_t cl = char_len(p->p);
+		if (p->caseless && (unsigned char)*p->p >= 0x80)
+			simple = 0; /* Unicode folding: not ours */
 		if (p->p[cl] == '-' && p->p[cl + 1] != ']') {
 			simple = 0; /* a range */
 			p->p += cl + 1;
@@ -615,12 +626,15 @@ parse_atom(struct parser *p)
 			return info_exact("", 0, 0);
 		}
 		int n = parse_escape(p, lit);
-		if (n < 0)
+		if (n < 0 || (p->caseless && n > 0 && (unsigned char)lit[0] >= 0x80))
 			return info_unknown();
 		return info_exact(lit, (size_t)n, p->caseless && n > 0);
 	}
 	size_t cl = char_len(p->p);
 	p->p += cl;
+	/* the prefilter folds ASCII case only; PCRE2 folds Unicode */
+	if (p->caseless && (unsigned char)p->p[-(long)cl] >= 0x80)
+		return info_unknown();
 	return info_exact(p->p - cl, cl, p->caseless);
 }
 
@@ -671,7 +685,8 @@ parse_quantified(struct parser *p)
 			if (max == 1 && in.exact.valid) {
 				struct info r = { 0 };
 				set_copy(&r.exact, &in.exact);
-				set_add(&r.exact, "", 0, 0);
+				if (set_add(&r.exact, "", 0, 0))
+					set_free(&r.exact); /* no room: not exact */
 				info_free(&in);
 				in = r;
 			} else {
@@ -786,6 +801,12 @@ lit_extract(const char *pattern, int flags_caseless, struct litset *out)
 		k++;
 	}
 	in.req.n = k;
+	/* lines hold no newline: a pattern that needs one never matches */
+	for (int i = 0; i < in.req.n; i++)
+		if (memchr(in.req.s[i], '\n', in.req.len[i])) {
+			info_free(&in);
+			return -2;
+		}
 	for (int i = 0; i < in.req.n; i++) {
 		out->v[i].s = in.req.s[i];
 		out->v[i].n = in.req.len[i];

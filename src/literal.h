@@ -29,7 +29,8 @@ struct litset {
 };
 
 /* Returns 0 and fills *out when a usable set was found, -1 otherwise (out
- * is then empty). flags_caseless: the pattern is compiled caseless. */
+ * is then empty), and -2 when every match needs a newline (so the pattern
+ * can never match a line). flags_caseless: compiled caseless. */
 int lit_extract(const char *pattern, int flags_caseless, struct litset *out);
 void lit_free(struct litset *ls);
 

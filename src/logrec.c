@@ -28,7 +28,7 @@ lr_release(struct logrec *r)
 	sbuf_release(&r->msg);
 }
 
-static void
+void
 lr_clear(struct logrec *r)
 {
 	struct sbuf m = r->msg;
@@ -179,6 +179,10 @@ lr_parse_flytext(struct logrec *r, const char *line, size_t n)
 	used = sh_time_parse(s + i, n - i, &r->ts, &r->ts_prec);
 	if (used < 0 || i + (size_t)used >= n || s[i + (size_t)used] != ' ')
 		return 0;
+	/* legacy flyctl printed no zone and a space after [level]; current
+	 * flyctl prints "Z" and the message right after [level], so a message
+	 * that starts with a blank (init's " INFO ...") keeps it */
+	int legacy = s[i + (size_t)used - 1] >= '0' && s[i + (size_t)used - 1] <= '9';
 	i += (size_t)used + 1;
 
 	/* PROVIDER[INSTANCE] or PROVIDER or INSTANCE */
@@ -223,7 +227,7 @@ lr_parse_flytext(struct logrec *r, const char *line, size_t n)
 		return 0;
 	sh_copy(r->level, sizeof r->level, s + i + 1, (size_t)(rb - s) - i - 1);
 	i = (size_t)(rb - s) + 1;
-	if (i < n && s[i] == ' ')
+	if (legacy && i < n && s[i] == ' ')
 		i++;
 	i += parse_fields(r, s + i, n - i);
 
@@ -262,8 +266,20 @@ set_msg(struct logrec *r, const char *v)
 	r->msg.s[r->msg.len] = '\0';
 }
 
+static int from_json(struct logrec *r, const cJSON *o);
+
 int
 lr_from_json(struct logrec *r, const cJSON *o)
+{
+	int rc = from_json(r, o);
+	js_utf8_fix(&r->msg);
+	if (!r->msg.s)
+		sbuf_add(&r->msg, "", 0);
+	return rc;
+}
+
+static int
+from_json(struct logrec *r, const cJSON *o)
 {
 	const char *v;
 
@@ -346,8 +362,19 @@ lr_from_json(struct logrec *r, const cJSON *o)
 	return 0;
 }
 
+static void decode(struct logrec *r, const char *line, size_t n);
+
 void
 lr_decode(struct logrec *r, const char *line, size_t n)
+{
+	decode(r, line, n);
+	js_utf8_fix(&r->msg);
+	if (!r->msg.s)
+		sbuf_add(&r->msg, "", 0);
+}
+
+static void
+decode(struct logrec *r, const char *line, size_t n)
 {
 	size_t i = 0;
 
@@ -357,7 +384,7 @@ lr_decode(struct logrec *r, const char *line, size_t n)
 	if (i < n && line[i] == '{') {
 		cJSON *o = js_parse(line + i, n - i);
 		if (o && cJSON_IsObject(o)) {
-			int rc = lr_from_json(r, o);
+			int rc = from_json(r, o);
 			cJSON_Delete(o);
 			if (rc == 0)
 				return;

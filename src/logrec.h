@@ -48,6 +48,8 @@ struct logrec {
 
 void lr_init(struct logrec *r);
 void lr_release(struct logrec *r);
+/* lr_clear empties r for reuse (keeps the message buffer). */
+void lr_clear(struct logrec *r);
 
 /* lr_decode decodes one line (without its newline). It never fails: what
  * is not recognised is plain text. */

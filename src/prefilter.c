@@ -198,14 +198,41 @@ on_hs_match(unsigned id, unsigned long long from, unsigned long long to,
 }
 #endif
 
+/* Sift helpers for a max-heap of hits keyed by end offset. */
+static void
+heap_down(struct pf_hit *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && h[l].end > h[m].end)
+			m = l;
+		if (r < n && h[r].end > h[m].end)
+			m = r;
+		if (m == i)
+			return;
+		struct pf_hit t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/* The bucket walk finds hits by start. Until the array is full they are
+ * simply stored; from then on it is a max-heap by end, so that a hit ending
+ * earlier than the latest kept one replaces it, and the walk stops once no
+ * hit to come (starting at i, ending at i + minlen or later) can end
+ * earlier than the latest kept. */
 static size_t
 scan_portable(struct pf *pf, const char *buf, size_t n, struct collect *c)
 {
 	const unsigned char *u = (const unsigned char *)buf;
+	int heap = 0;
 
-	if (pf->n == 0 || n < 2)
+	if (pf->n == 0 || n < 2 || c->max == 0)
 		return 0;
 	for (size_t i = 0; i + 1 < n; i++) {
+		if (heap && i + pf->minlen > c->hits[0].end)
+			break;
 		unsigned b = fold2(u + i);
 		for (int k = pf->bucket_start[b]; k < pf->bucket_start[b + 1]; k++) {
 			struct plit *l = &pf->lits[pf->bucket_lits[k]];
@@ -214,8 +241,24 @@ scan_portable(struct pf *pf, const char *buf, size_t n, struct collect *c)
 			if (l->ci ? strncasecmp(buf + i, l->s, l->n) :
 			    memcmp(buf + i, l->s, l->n))
 				continue;
-			if (add_hit(c, i + l->n, l->id))
-				return c->n;
+			uint32_t end = (uint32_t)(i + l->n);
+			if (c->n < c->max) {
+				c->hits[c->n].end = end;
+				c->hits[c->n].id = l->id;
+				c->n++;
+				continue;
+			}
+			if (!heap) {
+				for (size_t h = c->n / 2; h-- > 0;)
+					heap_down(c->hits, c->n, h);
+				heap = 1;
+			}
+			c->more = 1;
+			if (end < c->hits[0].end) {
+				c->hits[0].end = end;
+				c->hits[0].id = l->id;
+				heap_down(c->hits, c->n, 0);
+			}
 		}
 	}
 	return c->n;

@@ -86,6 +86,12 @@ rd_truncated(const struct reader *r)
 	return r->truncated;
 }
 
+size_t
+rd_linecap(const struct reader *r)
+{
+	return r->linecap;
+}
+
 /* Move to the next block, carrying the unconsumed partial line along. */
 static void
 next_block(struct reader *r)
@@ -128,6 +134,7 @@ rd_chunk(struct reader *r, struct rd_chunk *c, int timeout_ms)
 				c->p = base;
 				c->n = (size_t)(last - base) + 1;
 				c->truncated = c->nonl = 0;
+				c->off = r->consumed;
 				if (b->end != r->pos)
 					b->start = r->pos;
 				r->pos += c->n;
@@ -140,6 +147,7 @@ rd_chunk(struct reader *r, struct rd_chunk *c, int timeout_ms)
 				c->n = r->linecap;
 				c->truncated = 1;
 				c->nonl = 0;
+				c->off = r->consumed;
 				r->truncated++;
 				r->consumed += r->len - r->pos;
 				r->pos = r->len;
@@ -155,6 +163,7 @@ rd_chunk(struct reader *r, struct rd_chunk *c, int timeout_ms)
 				c->n = r->len - r->pos;
 				c->truncated = 0;
 				c->nonl = 1;
+				c->off = r->consumed;
 				r->consumed += c->n;
 				r->pos = r->len;
 				return RD_OK;
@@ -219,6 +228,11 @@ rd_line(struct reader *r, const char **line, size_t *n, int *truncated,
 	*line = r->lp;
 	*n = (size_t)(e - r->lp);
 	*truncated = 0;
+	if (*n > r->linecap) {
+		*n = r->linecap;
+		*truncated = 1;
+		r->truncated++;
+	}
 	r->lp = nl ? nl + 1 : r->lend;
 	return RD_OK;
 }

@@ -1,10 +1,11 @@
 /* reader.h - a bounded line reader over a file descriptor.
  *
- * Input is read into a small ring of large blocks (default 4 x 4 MiB) and
- * handed out in chunks of whole lines, so a caller can scan a chunk in one
- * pass and look at lines only around hits. A line longer than the cap is
- * handed out alone, cut at the cap, with `truncated` set; the rest of it is
- * skipped. Chunks stay valid until the block they sit in is reused, which is
+ * Input is read into a small ring of large blocks (4 x four line caps,
+ * 4 x 4 MiB by default) and handed out in chunks of whole lines, so a
+ * caller can scan a chunk in one pass and look at lines only around hits.
+ * A line longer than the cap that does not fit a block is handed out alone,
+ * cut at the cap, with `truncated` set; the rest of it is skipped. Lines
+ * over the cap inside a chunk are the caller's to cut (rd_line does). Chunks stay valid until the block they sit in is reused, which is
  * at least until the next rd_chunk call; earlier blocks can be walked
  * backwards (rd_regions) to find context before a line.
  *
@@ -27,6 +28,7 @@ struct rd_chunk {
 	size_t n;          /* bytes, including the newlines */
 	int truncated;     /* a single line cut at the cap (no newline) */
 	int nonl;          /* the last line has no newline (end of input) */
+	uint64_t off;      /* byte offset of p in the stream */
 };
 
 struct rd_region {
@@ -53,7 +55,8 @@ enum {
 int rd_chunk(struct reader *r, struct rd_chunk *c, int timeout_ms);
 
 /* rd_line hands out one line at a time (without its newline) from the
- * chunks; same return values. *truncated is set for a cut line. */
+ * chunks; same return values. A line longer than the cap is cut there and
+ * *truncated is set. */
 int rd_line(struct reader *r, const char **line, size_t *n, int *truncated,
     int timeout_ms);
 
@@ -66,5 +69,6 @@ const char *rd_name(const struct reader *r);
 /* bytes consumed so far, lines cut at the cap so far */
 uint64_t rd_offset(const struct reader *r);
 unsigned long rd_truncated(const struct reader *r);
+size_t rd_linecap(const struct reader *r);
 
 #endif

@@ -172,7 +172,17 @@ add_pattern(struct rule *r, enum pat_kind k, const char *src, int line,
 	if (k == PK_MATCH) {
 		uint32_t opts = 0;
 		pcre2_pattern_info(code, PCRE2_INFO_ALLOPTIONS, &opts);
-		if (lit_extract(src, (opts & PCRE2_CASELESS) != 0, &p->lits))
+		int lr = lit_extract(src, (opts & PCRE2_CASELESS) != 0, &p->lits);
+		if (lr == -2) {
+			sbuf_addf(err, "%s:%d: bad pattern: every match needs a "
+			    "newline, which a log line never holds", file, line);
+			r->npats[k]--;
+			pcre2_code_free(p->code);
+			pcre2_match_data_free(p->md);
+			free(p->src);
+			return -1;
+		}
+		if (lr)
 			p->lits.n = 0;
 	}
 	return 0;
@@ -477,7 +487,7 @@ rs_finish(struct ruleset *rs, int portable, struct sbuf *err)
 			for (int k = 0; k < p->lits.n; k++)
 				add_literal(rs->pf, &p->lits.v[k], id);
 		}
-	pf_add(rs->pf, "\"type\":\"", 8, 0, RS_ID_TYPE);
+	pf_add(rs->pf, "\"type\"", 6, 0, RS_ID_TYPE);
 	if (pf_compile(rs->pf, portable, msg, sizeof msg)) {
 		sbuf_addf(err, "prefilter: %s", msg);
 		return -1;
@@ -546,6 +556,11 @@ int
 rs_start(struct ruleset *rs, const char *msg, size_t n, const uint32_t *cand,
     int ncand, struct rmatch *m)
 {
+	/* start patterns see the message without leading blanks */
+	while (n && (*msg == ' ' || *msg == '\t')) {
+		msg++;
+		n--;
+	}
 	if (!cand) {
 		for (int id = 0; id < rs->nmp; id++)
 			if (try_pattern(rs, id, msg, n, m))
@@ -605,13 +620,16 @@ rs_test(struct ruleset *rs)
 		for (int e = 0; e < r->nex; e++) {
 			struct example *ex = &r->ex[e];
 			struct rmatch m;
-			size_t n = strlen(ex->text);
+			const char *text = ex->text;
+			while (*text == ' ' || *text == '\t')
+				text++;
+			size_t n = strlen(text);
 			int own = 0;
 			struct pattern *which = NULL;
 			for (int j = 0; j < r->npats[PK_MATCH] && !own; j++)
-				if (rs_pat_match(rs, &r->pats[PK_MATCH][j], ex->text, n)) {
+				if (rs_pat_match(rs, &r->pats[PK_MATCH][j], text, n)) {
 					which = &r->pats[PK_MATCH][j];
-					own = !rs_rule_matches(rs, r, PK_EXCLUDE, ex->text, n,
+					own = !rs_rule_matches(rs, r, PK_EXCLUDE, text, n,
 					    NULL);
 				}
 			if (ex->must) {
@@ -620,12 +638,12 @@ rs_test(struct ruleset *rs)
 					    "match\n", r->file, ex->line, r->name);
 					fails++;
 				} else if (which && which->lits.n &&
-				    !lits_present(which, ex->text)) {
+				    !lits_present(which, text)) {
 					fprintf(stderr, "%s:%d: rule %s: example matches but "
 					    "the prefilter would miss it\n", r->file,
 					    ex->line, r->name);
 					fails++;
-				} else if (rs_start(rs, ex->text, n, NULL, 0, &m) &&
+				} else if (rs_start(rs, text, n, NULL, 0, &m) &&
 				    m.rule != r) {
 					fprintf(stderr, "%s:%d: rule %s: example is taken by "
 					    "rule %s first\n", r->file, ex->line, r->name,

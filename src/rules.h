@@ -107,7 +107,7 @@ int rs_test(struct ruleset *rs);
 
 #endif
 
-/* Prefilter id of the literal `"type":"` that rs_finish always adds, so
+/* Prefilter id of the literal `"type"` that rs_finish always adds, so
  * callers can find selfheal records of other types in raw input. */
 #define RS_ID_TYPE 0xfffffff0u
 

@@ -12,6 +12,7 @@
 #include "logrec.h"
 #include "prefilter.h"
 #include "reader.h"
+#include "json.h"
 #include "textfmt.h"
 
 #include <cjson/cJSON.h>
@@ -38,6 +39,7 @@ struct scanner {
 	uint64_t chunk_off;
 	const char *chunk_p;
 	size_t linecap;
+	struct sh_ratelimit longwarn;
 	int all, text, color, stats;
 	unsigned long decoded, candidates, skipped_open, passed;
 };
@@ -171,8 +173,19 @@ process_line(struct scanner *g, const char *s, size_t n, int truncated,
 {
 	struct logrec *r = &g->lr;
 
+	uint64_t pos = g->chunk_off + (uint64_t)(s - g->chunk_p);
+
 	g->cur = s;
 	g->decoded++;
+	if (n > g->linecap) {
+		/* a long line whose newline came in the same read */
+		n = js_utf8_cut(s, g->linecap);
+		if (!truncated)
+			sh_warn_limited(&g->longwarn, "%s: line at byte %llu longer "
+			    "than %zu bytes; truncated", rd_name(g->rd),
+			    (unsigned long long)pos, g->linecap);
+		truncated = 1;
+	}
 	lr_decode(r, s, n);
 	if (r->kind == LR_RECORD) {
 		/* another stage's record: forward it untouched */
@@ -190,13 +203,18 @@ process_line(struct scanner *g, const char *s, size_t n, int truncated,
 	if (!r->app[0] && g->app)
 		sh_copy(r->app, sizeof r->app, g->app, strlen(g->app));
 	if (g->all) {
-		sbuf_reset(&g->out);
-		lr_to_json(r, &g->out);
-		sbuf_addc(&g->out, '\n');
-		out_record(g, g->out.s, g->out.len);
+		if (r->kind == LR_LOG && !truncated && !g->text) {
+			/* a log record already: keep the fields we do not know */
+			sh_out_line(s, n);
+			sh_out_line("\n", 1);
+		} else {
+			sbuf_reset(&g->out);
+			lr_to_json(r, &g->out);
+			sbuf_addc(&g->out, '\n');
+			out_record(g, g->out.s, g->out.len);
+		}
 	}
-	asm_line(g->as, r, cand, ncand,
-	    g->chunk_off + (uint64_t)(s - g->chunk_p));
+	asm_line(g->as, r, cand, ncand, pos);
 }
 
 /* Lines no literal hit: only an open crash of their stream cares. Rather
@@ -300,8 +318,15 @@ scan_piece(struct scanner *g, const char *p, const char *end)
 		for (; i < nh && p + g->hits[i].end <= le; i++) {
 			uint32_t id = g->hits[i].id;
 			if (id == RS_ID_TYPE) {
+				/* `"type"`, blanks, `:`, blanks, then is it "log"? */
 				const char *v = p + g->hits[i].end;
-				if (le - v < 4 || memcmp(v, "log\"", 4))
+				while (v < le && (*v == ' ' || *v == '\t'))
+					v++;
+				if (v < le && *v == ':')
+					v++;
+				while (v < le && (*v == ' ' || *v == '\t'))
+					v++;
+				if (le - v < 5 || memcmp(v, "\"log\"", 5))
 					record = 1;
 				continue;
 			}
@@ -329,10 +354,11 @@ process_chunk(struct scanner *g, const struct rd_chunk *c)
 	const char *p = c->p, *end = c->p + c->n;
 
 	g->chunk_p = c->p;
-	g->chunk_off = rd_offset(g->rd) - c->n;
+	g->chunk_off = c->off;
 	if (c->truncated) {
-		sh_warn("%s: line at byte %llu longer than the line cap; truncated",
-		    rd_name(g->rd), (unsigned long long)g->chunk_off);
+		sh_warn_limited(&g->longwarn, "%s: line at byte %llu longer than "
+		    "%zu bytes; truncated", rd_name(g->rd),
+		    (unsigned long long)g->chunk_off, g->linecap);
 		process_line(g, c->p, c->n, 1, NULL, 0);
 		return;
 	}
@@ -421,7 +447,8 @@ scan_new(struct ruleset *rs, const struct scan_opts *o)
 	g->text = o->text;
 	g->color = o->color;
 	g->stats = o->stats;
-	g->linecap = o->linecap;
+	g->linecap = o->linecap ? o->linecap : RD_DEFAULT_LINECAP;
+	g->longwarn.limit = 5;
 	g->hits = xmalloc(MAXHITS * sizeof *g->hits);
 	g->cand = xmalloc(((size_t)rs->nmp + 1) * sizeof *g->cand);
 	g->seen = xcalloc((size_t)rs->nmp + 1, sizeof *g->seen);

@@ -122,9 +122,10 @@ main(int argc, char *argv[])
 		default: usage(SH_EX_USAGE);
 		}
 	}
-	(void)quiet;
 	argc -= optind;
 	argv += optind;
+	/* files, a person watching: show progress unless -q */
+	so.progress = argc > 0 && !quiet && isatty(2) && !so.stats;
 
 	sbuf_init(&err);
 	rs = rs_new();

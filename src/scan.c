@@ -40,7 +40,7 @@ struct scanner {
 	const char *chunk_p;
 	size_t linecap;
 	struct sh_ratelimit longwarn;
-	int all, text, color, stats;
+	int all, text, color, stats, progress;
 	unsigned long decoded, candidates, skipped_open, passed;
 };
 
@@ -379,6 +379,27 @@ process_chunk(struct scanner *g, const struct rd_chunk *c)
 	}
 }
 
+/* The progress line: rewritten in place on a terminal. */
+static void
+progress(struct scanner *g, const char *name, uint64_t bytes,
+    uint64_t lines, int64_t ms)
+{
+	double secs = ms > 0 ? ms / 1000.0 : 0.001;
+	char shown[64];
+	size_t n = 0;
+
+	/* the name is the user's, but keep control bytes off the terminal */
+	for (const char *q = name; *q && n < sizeof shown - 1; q++)
+		shown[n++] = (unsigned char)*q < 0x20 ? '?' : *q;
+	shown[n] = '\0';
+	fprintf(stderr, "\r%s: %s: %.1f MB, %.2fM lines (%.0fk lines/s, "
+	    "%.0f MB/s), %lu crashes\033[K", sh_progname, shown, bytes / 1e6,
+	    lines / 1e6, lines / secs / 1e3, bytes / secs / 1e6,
+	    asm_emitted(g->as));
+	fflush(stderr);
+	sh_progress_shown = 1;
+}
+
 int
 scan_fd(struct scanner *g, int fd, const char *name)
 {
@@ -386,6 +407,9 @@ scan_fd(struct scanner *g, int fd, const char *name)
 	int live = fstat(fd, &st) == 0 && !S_ISREG(st.st_mode);
 	struct rd_chunk c;
 	int rc;
+
+	int64_t t0 = sh_now_mono_ms(), shown = t0 - 250;
+	uint64_t lines = 0;
 
 	g->rd = rd_open(fd, name, g->linecap);
 	for (;;) {
@@ -400,12 +424,27 @@ scan_fd(struct scanner *g, int fd, const char *name)
 		if (rc != RD_OK)
 			break;
 		process_chunk(g, &c);
+		if (g->progress) {
+			/* counting lines costs a pass; only people watching pay it */
+			for (const char *q = c.p, *e = c.p + c.n;
+			    (q = memchr(q, '\n', (size_t)(e - q))) != NULL; q++)
+				lines++;
+			int64_t now = sh_now_mono_ms();
+			if (now - shown >= 250) {
+				shown = now;
+				progress(g, name, c.off + c.n, lines, now - t0);
+			}
+		}
 		/* on a busy live stream the input never goes quiet: close crashes
 		 * whose own instance has */
 		if (live && asm_open_count(g->as))
 			asm_flush_idle(g->as, sh_now_mono_ms());
 		if (sh_stop)
 			break;
+	}
+	if (g->progress && sh_progress_shown) {
+		fputs("\r\033[K", stderr);
+		sh_progress_shown = 0;
 	}
 	if (rc == RD_ERR)
 		sh_warn("%s: read error: %s", name, strerror(errno));
@@ -447,6 +486,7 @@ scan_new(struct ruleset *rs, const struct scan_opts *o)
 	g->text = o->text;
 	g->color = o->color;
 	g->stats = o->stats;
+	g->progress = o->progress;
 	g->linecap = o->linecap ? o->linecap : RD_DEFAULT_LINECAP;
 	g->longwarn.limit = 5;
 	g->hits = xmalloc(MAXHITS * sizeof *g->hits);

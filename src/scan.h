@@ -15,6 +15,7 @@ struct scan_opts {
 	int all;              /* also write every line as a log record */
 	int text, color;      /* --format text, with colours */
 	int stats;            /* count hits per pattern */
+	int progress;         /* a progress line on stderr (a terminal) */
 	size_t linecap;       /* 0: the reader's default */
 	struct asm_opts asm_opts;
 };

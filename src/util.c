@@ -11,6 +11,7 @@
 
 const char *sh_progname = "selfheal";
 volatile sig_atomic_t sh_stop;
+int sh_progress_shown;
 
 static void
 on_stop(int sig)
@@ -87,6 +88,14 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+static size_t (*msg_filter)(char *, size_t);
+
+void
+sh_set_msg_filter(size_t (*filter)(char *s, size_t n))
+{
+	msg_filter = filter;
+}
+
 /* Write a message with control characters replaced by '?', so that text
  * from logs cannot move the cursor or change colours on a terminal. */
 static void
@@ -100,10 +109,20 @@ vmsg(const char *fmt, va_list ap)
 		return;
 	if ((size_t)n >= sizeof buf)
 		n = sizeof buf - 1;
+	if (msg_filter) {
+		size_t m = msg_filter(buf, (size_t)n);
+		if (m < (size_t)n)
+			n = (int)m;
+	}
 	for (int i = 0; i < n; i++)
 		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
 			buf[i] = '?';
 	fflush(stdout);
+	if (sh_progress_shown) {
+		/* a progress line is on the terminal: clear it first */
+		fputs("\r\033[K", stderr);
+		sh_progress_shown = 0;
+	}
 	fprintf(stderr, "%s: %.*s\n", sh_progname, n, buf);
 }
 

@@ -33,6 +33,8 @@ extern const char *sh_progname;
  * sh_stop. */
 void sh_init(const char *argv0);
 extern volatile sig_atomic_t sh_stop;
+/* Set while a progress line (no newline) is on stderr; messages clear it. */
+extern int sh_progress_shown;
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
@@ -54,6 +56,11 @@ struct sh_ratelimit {
 };
 void sh_warn_limited(struct sh_ratelimit *rl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* sh_set_msg_filter installs a function that rewrites every message in
+ * place before it is printed (fly-tail redacts its API token with it); it
+ * returns the new length, which must not exceed n. NULL removes it. */
+void sh_set_msg_filter(size_t (*filter)(char *s, size_t n));
 
 /* Output: one record = one fwrite of a whole line. On EPIPE the process
  * dies of SIGPIPE quietly (exit 141 to the shell); any other write error

@@ -34,3 +34,14 @@ for (app, cat, rule, fp), n in sorted(c.items()):
     print(f"{n:4d} x {app:7s} {cat:13s} {rule:28s} {fp}")
 ' 2>/dev/null || wc -l "$OUT"/*.crashes.ndjson
 printf '\ncrash records: %s/*.crashes.ndjson (inspect with jq, or crashgrep --format text <file)\n' "$OUT"
+
+if [ -x "$BIN/diagnose" ]; then
+	say "diagnose: incidents, offline (rules backend); reports in $OUT/reports"
+	cat "$OUT"/*.crashes.ndjson |
+		env -u OPENAI_API_KEY -u ANTHROPIC_API_KEY -u SELFHEAL_LLM_KEY \
+		"$BIN/diagnose" --state "$OUT/state" --report "$OUT/reports" \
+		>"$OUT/diagnoses.ndjson"
+	"$BIN/diagnose" --state "$OUT/state" --format text <"$OUT/diagnoses.ndjson" 2>/dev/null ||
+		cat "$OUT/diagnoses.ndjson"
+	printf '\ndiagnosis records: %s/diagnoses.ndjson; Markdown: %s/reports/\n' "$OUT" "$OUT"
+fi

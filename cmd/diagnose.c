@@ -1,0 +1,418 @@
+/* diagnose - group crash records into incidents (one app, one fingerprint,
+ * within a window) and write one diagnosis record per incident: from an
+ * LLM agent with read-only tools when one is configured, from the crash
+ * rules' hints otherwise and whenever the LLM fails or a budget is spent.
+ * Records of other types pass through unchanged.
+ *
+ * Every incident is spooled (fsync) before the LLM is asked and removed
+ * only after its diagnosis is written; a restart finishes the spool first.
+ * The pieces live in src/: incident, spool and diagnoser (which drives
+ * redact, prompt, llm, agenttools, diag, dcache, budget); report. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "diagnoser.h"
+#include "fsutil.h"
+#include "incident.h"
+#include "json.h"
+#include "reader.h"
+#include "report.h"
+#include "spool.h"
+#include "textfmt.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+
+struct dg {
+	struct inc_table t;
+	struct spool sp;
+	struct diagnoser z;
+	int text, color;
+	const char *app, *report;
+	unsigned long lineno;
+	struct sh_ratelimit badrl;
+	struct sbuf line;        /* the output line being written */
+};
+
+static void
+usage(int code)
+{
+	fprintf(code ? stderr : stdout,
+	    "usage: diagnose [-h] [--app name] [--backend rules|openai|anthropic]\n"
+	    "                [--budget-daily tokens] [--budget-tokens tokens]\n"
+	    "                [--cache-ttl duration] [--deadline duration] "
+	    "[--format json|text]\n"
+	    "                [-l bytes] [--llm-url url] [--max-steps n] "
+	    "[--max-tokens n]\n"
+	    "                [--model name] [--redact-file file] [--remediate "
+	    "path] [--repo dir]\n"
+	    "                [--report dir] [--spool dir] [--state dir] "
+	    "[--window duration]\n"
+	    "       diagnose --version\n");
+	exit(code);
+}
+
+static void
+out_record(struct dg *g, const char *rec, size_t n, int diag)
+{
+	cJSON *o;
+
+	/* one record, one line, one write */
+	sbuf_reset(&g->line);
+	if (!g->text) {
+		sbuf_add(&g->line, rec, n);
+	} else {
+		if (!(o = js_parse(rec, n)))
+			return;
+		if (diag)
+			rp_text(o, &g->line);
+		else
+			tf_line(o, &g->line, g->color);
+		cJSON_Delete(o);
+	}
+	sbuf_addc(&g->line, '\n');
+	sh_out_line(g->line.s, g->line.len);
+}
+
+static void
+diagnose_one(struct dg *g, struct incident *inc)
+{
+	struct sbuf err, rec, warn;
+
+	sbuf_init(&err);
+	sbuf_init(&rec);
+	sbuf_init(&warn);
+	if (spool_emitted(&g->sp, inc->id)) {
+		sh_warn("%s: diagnosed already (input replayed?); skipped", inc->id);
+		if (spool_done(&g->sp, inc->id, &err))
+			sh_warn("%s", err.s);
+		goto out;
+	}
+	/* on disk before the LLM is asked */
+	if (inc->dirty && spool_put(&g->sp, inc, &err)) {
+		sh_warn("%s", err.s);
+		sbuf_reset(&err);
+	}
+	dz_diagnose(&g->z, inc, sh_stop, &rec, &warn);
+	if (warn.len)
+		sh_warn("%s", warn.s);
+	out_record(g, rec.s, rec.len, 1);
+	sh_out_flush();
+	if (g->report) {
+		cJSON *d = js_parse(rec.s, rec.len);
+		struct sbuf md, name;
+		sbuf_init(&md);
+		sbuf_init(&name);
+		rp_markdown(d, &md);
+		sbuf_addf(&name, "%s.md", inc->id);
+		if (fs_write_atomic(g->report, name.s, md.s, md.len, 0644) < 0)
+			sh_warn("%s/%s: %s", g->report, name.s, strerror(errno));
+		sbuf_release(&md);
+		sbuf_release(&name);
+		cJSON_Delete(d);
+	}
+	/* only now may the incident leave the spool */
+	if (spool_done(&g->sp, inc->id, &err))
+		sh_warn("%s", err.s);
+out:
+	sbuf_release(&err);
+	sbuf_release(&rec);
+	sbuf_release(&warn);
+}
+
+static void
+drain(struct dg *g)
+{
+	struct incident *inc;
+
+	while ((inc = inc_pop_ready(&g->t))) {
+		diagnose_one(g, inc);
+		inc_free(inc);
+	}
+}
+
+/* Spool what changed before we may block on input or the LLM: a new
+ * incident at once, new counts of a spooled one at most every
+ * SPOOL_EVERY_MS (a crash loop must not cost an fsync per crash). */
+#define SPOOL_EVERY_MS 1000
+static void
+sync_spool(struct dg *g)
+{
+	struct sbuf err;
+	int64_t now = sh_now_mono_ms();
+
+	sbuf_init(&err);
+	for (struct incident *i = g->t.open; i; i = i->next) {
+		if (!i->dirty || (i->spool_mono && now - i->spool_mono <
+		    SPOOL_EVERY_MS))
+			continue;
+		if (spool_put(&g->sp, i, &err)) {
+			sh_warn("%s", err.s);
+			sbuf_reset(&err);
+		}
+		i->spool_mono = now;
+	}
+	sbuf_release(&err);
+}
+
+static void
+process(struct dg *g, const char *s, size_t n)
+{
+	cJSON *o;
+	const char *type, *why;
+
+	g->lineno++;
+	if (strspn(s, " \t\r") >= n)
+		return;
+	o = js_parse(s, n);
+	type = js_get_str(o, "type");
+	if (!cJSON_IsObject(o) || !type) {
+		sh_warn_limited(&g->badrl, "<stdin>:%lu: not a record; skipped",
+		    g->lineno);
+	} else if (strcmp(type, "crash")) {
+		out_record(g, s, n, !strcmp(type, "diagnosis"));
+	} else if (!inc_add(&g->t, o, s, n, g->app, sh_now_mono_ms(), &why)) {
+		sh_warn_limited(&g->badrl, "<stdin>:%lu: %s; passed through",
+		    g->lineno, why);
+		out_record(g, s, n, 0);
+	}
+	cJSON_Delete(o);
+}
+
+static void
+run(struct dg *g, size_t linecap)
+{
+	struct stat st;
+	int live = fstat(0, &st) == 0 && !S_ISREG(st.st_mode);
+	struct reader *rd = rd_open(0, "<stdin>", linecap);
+	struct rd_chunk c;
+	int rc;
+
+	for (;;) {
+		int timeout = live ? inc_next_timeout(&g->t, sh_now_mono_ms()) : -1;
+		rc = rd_chunk(rd, &c, timeout);
+		if (rc == RD_TIMEOUT) {
+			inc_expire(&g->t, sh_now_mono_ms());
+			drain(g);
+			continue;
+		}
+		if (rc != RD_OK)
+			break;
+		if (c.truncated) {
+			sh_warn_limited(&g->badrl, "<stdin>:%lu: line longer than %zu "
+			    "bytes; skipped", g->lineno + 1, linecap);
+			g->lineno++;
+		} else {
+			for (const char *p = c.p, *end = c.p + c.n; p < end;) {
+				const char *nl = memchr(p, '\n', (size_t)(end - p));
+				const char *e = nl ? nl : end;
+				process(g, p, (size_t)(e - p));
+				p = e + 1;
+			}
+		}
+		sync_spool(g);
+		if (live)
+			inc_expire(&g->t, sh_now_mono_ms());
+		drain(g);
+		if (sh_stop)
+			break;
+	}
+	if (rc == RD_ERR)
+		sh_warn("<stdin>: read error: %s", strerror(errno));
+	rd_free(rd);
+}
+
+static char *
+default_remediate(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 16);
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	if (!(slash = strrchr(self, '/')))
+		return NULL;
+	strcpy(slash + 1, "remediate");
+	return access(self, X_OK) == 0 ? xstrdup(self) : NULL;
+}
+
+static int64_t
+dur(const char *s, int64_t lo, int64_t hi)
+{
+	int64_t v;
+	if (sh_parse_duration_ms(s, &v) || v < lo || v > hi)
+		usage(SH_EX_USAGE);
+	return v;
+}
+
+static long
+num(const char *s, long lo, long hi)
+{
+	long v;
+	if (sh_parse_long(s, lo, hi, &v))
+		usage(SH_EX_USAGE);
+	return v;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { O_APP = 256, O_BACKEND, O_BDAILY, O_BTOKENS, O_TTL, O_DEADLINE,
+		O_FORMAT, O_URL, O_STEPS, O_MAXTOK, O_MODEL, O_REDACT, O_REMEDIATE,
+		O_REPO, O_REPORT, O_SPOOL, O_STATE, O_VERSION, O_WINDOW };
+	static const struct option opts[] = {
+		{ "app", required_argument, NULL, O_APP },
+		{ "backend", required_argument, NULL, O_BACKEND },
+		{ "budget-daily", required_argument, NULL, O_BDAILY },
+		{ "budget-tokens", required_argument, NULL, O_BTOKENS },
+		{ "cache-ttl", required_argument, NULL, O_TTL },
+		{ "deadline", required_argument, NULL, O_DEADLINE },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "llm-url", required_argument, NULL, O_URL },
+		{ "max-line", required_argument, NULL, 'l' },
+		{ "max-steps", required_argument, NULL, O_STEPS },
+		{ "max-tokens", required_argument, NULL, O_MAXTOK },
+		{ "model", required_argument, NULL, O_MODEL },
+		{ "redact-file", required_argument, NULL, O_REDACT },
+		{ "remediate", required_argument, NULL, O_REMEDIATE },
+		{ "repo", required_argument, NULL, O_REPO },
+		{ "report", required_argument, NULL, O_REPORT },
+		{ "spool", required_argument, NULL, O_SPOOL },
+		{ "state", required_argument, NULL, O_STATE },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ "window", required_argument, NULL, O_WINDOW },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct dg g = { .badrl = { 0, 10 } };
+	struct dz_config c = { .backend = NULL, .max_steps = 8, .max_tokens = 6000,
+		.deadline_ms = 120000, .cache_ttl_ms = 3600000 };
+	const char *spool = NULL, *state = NULL;
+	char *remediate = NULL, *statedir, *spooldir;
+	int64_t window = 10000;
+	size_t linecap = 4u << 20;
+	struct sbuf err;
+	int ch, code;
+
+	sh_init(argv[0]);
+	g.color = tf_want_color();
+	while ((ch = getopt_long(argc, argv, "hl:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h': usage(0); break;
+		case 'l': linecap = (size_t)num(optarg, 4096, RD_MAX_LINECAP); break;
+		case O_APP: g.app = optarg; break;
+		case O_BACKEND: c.backend = optarg; break;
+		case O_BDAILY: c.budget_daily = num(optarg, 0, LONG_MAX); break;
+		case O_BTOKENS: c.budget_tokens = num(optarg, 0, LONG_MAX); break;
+		case O_TTL: c.cache_ttl_ms = dur(optarg, 0, 86400000LL * 365); break;
+		case O_DEADLINE: c.deadline_ms = dur(optarg, 100, 86400000); break;
+		case O_FORMAT:
+			if (!strcmp(optarg, "text"))
+				g.text = 1;
+			else if (strcmp(optarg, "json"))
+				usage(SH_EX_USAGE);
+			break;
+		case O_URL: c.url = optarg; break;
+		case O_STEPS: c.max_steps = (int)num(optarg, 0, 50); break;
+		case O_MAXTOK: c.max_tokens = num(optarg, 200, 1000000); break;
+		case O_MODEL: c.model = optarg; break;
+		case O_REDACT: c.redact_file = optarg; break;
+		case O_REMEDIATE: remediate = xstrdup(optarg); break;
+		case O_REPO: c.repo = optarg; break;
+		case O_REPORT: g.report = optarg; break;
+		case O_SPOOL: spool = optarg; break;
+		case O_STATE: state = optarg; break;
+		case O_VERSION:
+			printf("diagnose %s\n", SELFHEAL_VERSION);
+			return sh_out_close();
+		case O_WINDOW: window = dur(optarg, 1, 86400000); break;
+		default: usage(SH_EX_USAGE);
+		}
+	}
+	if (optind != argc)
+		usage(SH_EX_USAGE);
+
+	/* the backend: explicit, else from what is configured */
+	const char *oai = getenv("SELFHEAL_LLM_KEY");
+	if (!oai || !*oai)
+		oai = getenv("OPENAI_API_KEY");
+	const char *ant = getenv("ANTHROPIC_API_KEY");
+	const char *skey = getenv("SELFHEAL_LLM_KEY");
+	if (!c.backend)
+		c.backend = c.url || (oai && *oai) ? "openai" : ant && *ant ?
+		    "anthropic" : "rules";
+	if (!strcmp(c.backend, "openai"))
+		c.key = oai;
+	else if (!strcmp(c.backend, "anthropic"))
+		c.key = skey && *skey ? skey : ant;
+	else if (strcmp(c.backend, "rules"))
+		usage(SH_EX_USAGE);
+	if (!c.model)
+		c.model = getenv("SELFHEAL_LLM_MODEL");
+	if (!c.model || !*c.model)
+		c.model = !strcmp(c.backend, "anthropic") ? "claude-sonnet-4-5" :
+		    "gpt-4.1-mini";
+	if (remediate && access(remediate, X_OK) < 0)
+		sh_die(SH_EX_NOINPUT, "%s: %s", remediate, strerror(errno));
+	if (!remediate && strcmp(c.backend, "rules"))
+		remediate = default_remediate();
+	c.remediate = remediate;
+
+	sbuf_init(&err);
+	statedir = state ? xstrdup(state) : fs_state_dir();
+	c.statedir = statedir;
+	if (dz_open(&g.z, &c, &err, &code))
+		sh_die(code, "%s", err.s);
+	if (spool)
+		spooldir = xstrdup(spool);
+	else {
+		struct sbuf p;
+		sbuf_init(&p);
+		sbuf_addf(&p, "%s/spool", statedir);
+		spooldir = p.s;
+	}
+	if (spool_open(&g.sp, spooldir, &err))
+		sh_die(EX_CANTCREAT, "%s", err.s);
+	if (g.report && fs_mkdirs(g.report) < 0)
+		sh_die(EX_CANTCREAT, "%s: %s", g.report, strerror(errno));
+	inc_table_init(&g.t, window, 256);
+
+	/* what a killed predecessor left: finish it first */
+	struct incident **left;
+	int bad, n = spool_load(&g.sp, &left, &bad);
+	if (bad)
+		sh_warn("%s: %d unreadable spool file%s renamed to *.bad", spooldir,
+		    bad, bad == 1 ? "" : "s");
+	for (int i = 0; i < n; i++) {
+		diagnose_one(&g, left[i]);
+		inc_free(left[i]);
+	}
+	free(left);
+
+	if (!sh_stop)
+		run(&g, linecap);
+	inc_close_all(&g.t);
+	drain(&g);
+	sbuf_reset(&err);
+	dz_summary(&g.z, &err);
+	if (err.len)
+		sh_warn("%s", err.s);
+
+	inc_table_release(&g.t);
+	sbuf_release(&g.line);
+	dz_close(&g.z);
+	spool_close(&g.sp);
+	free(remediate);
+	free(statedir);
+	free(spooldir);
+	sbuf_release(&err);
+	return sh_out_close();
+}

@@ -10,6 +10,7 @@ PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 SHAREDIR ?= $(PREFIX)/share/selfheal
 MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/selfheal
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 PKG_CONFIG ?= pkg-config
@@ -111,21 +112,43 @@ bench:
 lint-man:
 	mandoc -Tlint -Wwarning man/*.[0-9]
 
-install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/rules $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
-	cp $(BINS) $(DESTDIR)$(BINDIR)/
-	cp rules/*.rules $(DESTDIR)$(SHAREDIR)/rules/
-	for m in man/*.1; do cp $$m $(DESTDIR)$(MANDIR)/man1/; done
-	for m in man/*.5; do [ -e "$$m" ] && cp $$m $(DESTDIR)$(MANDIR)/man5/ || :; done
-	for m in man/*.7; do [ -e "$$m" ] && cp $$m $(DESTDIR)$(MANDIR)/man7/ || :; done
+# The programs find the rules in $(SHAREDIR)/rules, compiled into rules.o
+# (besides <program dir>/../share/selfheal/rules): rebuild it when PREFIX
+# or SHAREDIR changes, so an install never carries a stale path.
+$(O)/sharedir.stamp: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(SHAREDIR)' | cmp -s - $@ 2>/dev/null || \
+		printf '%s\n' '$(SHAREDIR)' >$@
+$(O)/src/rules.o: $(O)/sharedir.stamp
+
+MAN1 := $(wildcard man/*.1)
+MAN5 := $(wildcard man/*.5)
+MAN7 := $(wildcard man/*.7)
+DOCS := README.md $(wildcard docs/*.md)
+
+# programs, manual pages, rules, docs (with contrib/ as examples)
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/rules \
+		$(DESTDIR)$(DOCDIR)/contrib
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 644 rules/*.rules $(DESTDIR)$(SHAREDIR)/rules/
+	$(if $(MAN1),install -d $(DESTDIR)$(MANDIR)/man1 && \
+		install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(MAN5),install -d $(DESTDIR)$(MANDIR)/man5 && \
+		install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
+	$(if $(MAN7),install -d $(DESTDIR)$(MANDIR)/man7 && \
+		install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/)
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	cp -R contrib/. $(DESTDIR)$(DOCDIR)/contrib/
 
 uninstall:
-	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(MANDIR)/man1/$$p.1; done
-	rm -rf $(DESTDIR)$(SHAREDIR)
+	rm -f $(PROGS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(foreach s,1 5 7,$(MAN$(s):man/%=$(DESTDIR)$(MANDIR)/man$(s)/%))
+	rm -rf $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build bin
 
-.PHONY: all deps check demo bench fuzz fuzz-build lint-man install uninstall clean
+.PHONY: all deps check demo bench fuzz fuzz-build lint-man install uninstall clean \
+	FORCE
 .SECONDARY:

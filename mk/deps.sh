@@ -8,7 +8,8 @@ case "$(dpkg --print-architecture 2>/dev/null || echo unknown)" in
 amd64) want="$want libhyperscan-dev" ;;
 esac
 case "${1:-build}" in
-check) want="$want mandoc perl python3 git nats-server clang libclang-rt-14-dev" ;;
+check) want="$want mandoc perl python3 git nats-server clang libclang-rt-14-dev \
+	jq systemd man-db" ;;
 bench) want="$want ripgrep time" ;;
 esac
 command -v dpkg-query >/dev/null 2>&1 || {

@@ -20,6 +20,8 @@ for bindir in "$@"; do
 	esac
 	export BIN TOP
 	export SELFHEAL_RULES="$TOP/rules"
+	# no host /etc/selfheal/selfheal.conf in the tests (docs/config.md)
+	export SELFHEAL_CONFIG=/dev/null
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
 	note "# suite: $label ($bindir)"

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "reader.h"
 #include "rules.h"
 #include "scan.h"
@@ -21,9 +22,9 @@ usage(int code)
 	fprintf(code ? stderr : stdout,
 	    "usage: crashgrep [-aeq] [-B lines] [-l bytes] [-r rules]... "
 	    "[--app name]\n"
-	    "                 [--format json|text] [--no-builtin] [--idle ms] "
-	    "[--hold ms]\n"
-	    "                 [--stats] [file ...]\n"
+	    "                 [--config file] [--format json|text] "
+	    "[--no-builtin] [--idle ms]\n"
+	    "                 [--hold ms] [--stats] [file ...]\n"
 	    "       crashgrep --list | --test [-r rules]... [--no-builtin]\n");
 	exit(code);
 }
@@ -76,6 +77,9 @@ main(int argc, char *argv[])
 
 	sh_init(argv[0]);
 	so.color = tf_want_color();
+	/* [global] and [crashgrep] of the configuration file come first, so
+	 * the command line overrides them */
+	cfg_argv(&argc, &argv, "crashgrep", "aB:ehl:qr:", opts);
 	while ((ch = getopt_long(argc, argv, "aB:ehl:qr:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': so.all = 1; break;
@@ -98,9 +102,9 @@ main(int argc, char *argv[])
 			break;
 		case O_APP: so.app = optarg; break;
 		case O_FORMAT:
-			if (!strcmp(optarg, "text"))
-				so.text = 1;
-			else if (strcmp(optarg, "json"))
+			if (!strcmp(optarg, "text") || !strcmp(optarg, "json"))
+				so.text = !strcmp(optarg, "text");
+			else
 				usage(SH_EX_USAGE);
 			break;
 		case O_HOLD:
@@ -141,6 +145,7 @@ main(int argc, char *argv[])
 		rs_free(rs);
 		sbuf_release(&err);
 		free(user);
+		cfg_argv_release();
 		return code;
 	}
 	if (list || test) {
@@ -157,6 +162,7 @@ main(int argc, char *argv[])
 		rs_free(rs);
 		sbuf_release(&err);
 		free(user);
+		cfg_argv_release();
 		sh_out_close();
 		return fails ? 1 : 0;
 	}
@@ -191,6 +197,7 @@ main(int argc, char *argv[])
 	sbuf_release(&err);
 	free(user);
 	rs_free(rs);
+	cfg_argv_release();
 	sh_out_close();
 	return status;
 }

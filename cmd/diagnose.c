@@ -17,6 +17,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "diagnoser.h"
 #include "fsutil.h"
 #include "incident.h"
@@ -45,7 +46,8 @@ usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 	    "usage: diagnose [-h] [--app name] [--backend rules|openai|anthropic]\n"
-	    "                [--budget-daily tokens] [--budget-tokens tokens]\n"
+	    "                [--budget-daily tokens] [--budget-tokens tokens] "
+	    "[--config file]\n"
 	    "                [--cache-ttl duration] [--deadline duration] "
 	    "[--format json|text]\n"
 	    "                [-l bytes] [--llm-url url] [--max-steps n] "
@@ -304,6 +306,9 @@ main(int argc, char *argv[])
 
 	sh_init(argv[0]);
 	g.color = tf_want_color();
+	/* [global] and [diagnose] of the configuration file come first, so
+	 * the command line overrides them */
+	cfg_argv(&argc, &argv, "diagnose", "hl:", opts);
 	while ((ch = getopt_long(argc, argv, "hl:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h': usage(0); break;
@@ -315,9 +320,9 @@ main(int argc, char *argv[])
 		case O_TTL: c.cache_ttl_ms = dur(optarg, 0, 86400000LL * 365); break;
 		case O_DEADLINE: c.deadline_ms = dur(optarg, 100, 86400000); break;
 		case O_FORMAT:
-			if (!strcmp(optarg, "text"))
-				g.text = 1;
-			else if (strcmp(optarg, "json"))
+			if (!strcmp(optarg, "text") || !strcmp(optarg, "json"))
+				g.text = !strcmp(optarg, "text");
+			else
 				usage(SH_EX_USAGE);
 			break;
 		case O_URL: c.url = optarg; break;
@@ -414,5 +419,6 @@ main(int argc, char *argv[])
 	free(statedir);
 	free(spooldir);
 	sbuf_release(&err);
+	cfg_argv_release();
 	return sh_out_close();
 }

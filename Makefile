@@ -109,6 +109,11 @@ bench:
 	@$(MAKE) --no-print-directory all
 	@bench/crashgrep.sh
 
+bench-fly-tail:
+	@mk/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/fly-tail-nats.sh
+
 lint-man:
 	mandoc -Tlint -Wwarning man/*.[0-9]
 
@@ -149,6 +154,6 @@ uninstall:
 clean:
 	rm -rf build bin
 
-.PHONY: all deps check demo bench fuzz fuzz-build lint-man install uninstall clean \
+.PHONY: all deps check demo bench bench-fly-tail fuzz fuzz-build lint-man install uninstall clean \
 	FORCE
 .SECONDARY:

@@ -10,7 +10,7 @@ esac
 case "${1:-build}" in
 check) want="$want mandoc perl python3 git nats-server clang libclang-rt-14-dev \
 	jq systemd man-db" ;;
-bench) want="$want ripgrep time" ;;
+bench) want="$want ripgrep time nats-server" ;;
 esac
 command -v dpkg-query >/dev/null 2>&1 || {
 	echo "deps: not a Debian system; install the equivalents of: $want" >&2

@@ -96,6 +96,21 @@ fix:
 	*b = o;
 }
 
+/* Are all 8 bytes printable ASCII other than '"' and '\\'? (may say no
+ * when the answer is yes, never the reverse) */
+static int
+plain8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
+	uint64_t v, q, e;
+
+	memcpy(&v, p, 8);
+	q = v ^ (ones * '"');
+	e = v ^ (ones * '\\');
+	return (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) |
+	    ((e - ones) & ~e) | v) & high ? 0 : 1;
+}
+
 void
 js_str(struct sbuf *b, const char *s, size_t n)
 {
@@ -105,6 +120,12 @@ js_str(struct sbuf *b, const char *s, size_t n)
 
 	sbuf_addc(b, '"');
 	while (i < n) {
+		while (i + 8 <= n && plain8(u + i)) {
+			i += 8;
+			run += 8;
+		}
+		if (i >= n)
+			break;
 		unsigned char c = u[i];
 		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
 			run++;

@@ -117,14 +117,38 @@ sh_time_format(int64_t ns, int prec, char *out)
 	int y;
 	unsigned m, d;
 	civil_from_days(days, &y, &m, &d);
-	int n = snprintf(out, 40, "%04d-%02u-%02uT%02d:%02d:%02d", y, m, d,
-	    (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+	int n;
+	if (y >= 0 && y <= 9999) {
+		/* digits by hand: this runs for every record fly-tail writes */
+		int v[6] = { y, (int)m, (int)d, (int)(rem / 3600),
+			(int)(rem / 60 % 60), (int)(rem % 60) };
+		static const char sep[] = "--T::";
+		char *o = out;
+		*o++ = (char)('0' + y / 1000);
+		*o++ = (char)('0' + y / 100 % 10);
+		*o++ = (char)('0' + y / 10 % 10);
+		*o++ = (char)('0' + y % 10);
+		for (int i = 1; i < 6; i++) {
+			*o++ = sep[i - 1];
+			*o++ = (char)('0' + v[i] / 10);
+			*o++ = (char)('0' + v[i] % 10);
+		}
+		n = (int)(o - out);
+	} else {
+		n = snprintf(out, 40, "%04d-%02u-%02uT%02d:%02d:%02d", y, m, d,
+		    (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+	}
 	if (prec > 0) {
 		int p = prec <= 3 ? 3 : prec <= 6 ? 6 : 9;
 		int64_t f = frac;
 		for (int k = 9; k > p; k--)
 			f /= 10;
-		n += snprintf(out + n, 40 - (size_t)n, ".%0*lld", p, (long long)f);
+		out[n++] = '.';
+		for (int k = p - 1; k >= 0; k--) {
+			out[n + k] = (char)('0' + f % 10);
+			f /= 10;
+		}
+		n += p;
 	}
 	out[n++] = 'Z';
 	out[n] = '\0';

@@ -309,7 +309,8 @@ sbuf_grow(struct sbuf *b, size_t extra)
 void
 sbuf_add(struct sbuf *b, const void *p, size_t n)
 {
-	sbuf_grow(b, n);
+	if (b->len + n >= b->cap)
+		sbuf_grow(b, n);
 	if (n)
 		memcpy(b->s + b->len, p, n);
 	b->len += n;
@@ -319,8 +320,10 @@ sbuf_add(struct sbuf *b, const void *p, size_t n)
 void
 sbuf_addc(struct sbuf *b, int c)
 {
-	char ch = (char)c;
-	sbuf_add(b, &ch, 1);
+	if (b->len + 1 >= b->cap)
+		sbuf_grow(b, 1);
+	b->s[b->len++] = (char)c;
+	b->s[b->len] = '\0';
 }
 
 void

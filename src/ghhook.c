@@ -1,0 +1,105 @@
+/* ghhook.c - see ghhook.h. */
+#include "ghhook.h"
+#include "fixpr.h"
+#include "policy.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct gh_hook {
+	struct fx_config cfg;
+	struct fixpr *fx;
+	char *repo, *remote, *url, *slug, *token;
+};
+
+static char *
+dup_or_null(const char *s)
+{
+	return s && *s ? xstrdup(s) : NULL;
+}
+
+struct gh_hook *
+gh_hook_open(const struct gh_hook_opts *o, struct sbuf *err)
+{
+	struct gh_hook *h = xcalloc(1, sizeof *h);
+
+	h->repo = dup_or_null(o->repo);
+	h->remote = dup_or_null(o->remote);
+	h->url = dup_or_null(o->github_url);
+	h->slug = dup_or_null(o->github_repo);
+	h->token = dup_or_null(getenv("GITHUB_TOKEN"));
+	h->cfg.repo = h->repo;
+	h->cfg.remote = h->remote;
+	h->cfg.github_url = h->url;
+	h->cfg.github_repo = h->slug;
+	h->cfg.token = h->token;
+	h->cfg.ready = o->ready;
+	if (!(h->fx = fx_new(&h->cfg, err))) {
+		gh_hook_close(h);
+		return NULL;
+	}
+	return h;
+}
+
+void
+gh_hook_close(struct gh_hook *h)
+{
+	if (!h)
+		return;
+	fx_free(h->fx);
+	if (h->token)
+		memset(h->token, 0, strlen(h->token));
+	free(h->repo);
+	free(h->remote);
+	free(h->url);
+	free(h->slug);
+	free(h->token);
+	free(h);
+}
+
+static void
+take(struct fx_outcome *o, struct sbuf *status, struct sbuf *reason,
+    cJSON **result)
+{
+	sbuf_reset(status);
+	sbuf_adds(status, fx_status_name(o->status));
+	sbuf_reset(reason);
+	sbuf_adds(reason, o->reason.s);
+	if (*result)
+		cJSON_Delete(*result);
+	*result = o->result;
+	o->result = NULL;
+}
+
+void
+gh_hook_run(void *arg, int action, const cJSON *diag, const cJSON *records,
+    int apply, struct sbuf *status, struct sbuf *reason, cJSON **result)
+{
+	struct gh_hook *h = arg;
+	struct fx_outcome o, oi;
+
+	fx_outcome_init(&o);
+	if (action == ACT_ISSUE) {
+		fx_issue(h->fx, diag, records, NULL, apply, &o);
+		take(&o, status, reason, result);
+		fx_outcome_release(&o);
+		return;
+	}
+	fx_pr(h->fx, diag, records, apply, &o);
+	if (!o.want_issue) {
+		take(&o, status, reason, result);
+		fx_outcome_release(&o);
+		return;
+	}
+	/* the patch could not be used: the humans hear of it through an
+	 * issue that quotes why */
+	fx_outcome_init(&oi);
+	fx_issue(h->fx, diag, records, o.reason.s, apply, &oi);
+	take(&oi, status, reason, result);
+	sbuf_reset(reason);
+	sbuf_addf(reason, "pull request: %s; issue instead: %s", o.reason.s,
+	    oi.reason.s);
+	fx_outcome_release(&oi);
+	fx_outcome_release(&o);
+}

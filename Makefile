@@ -92,11 +92,14 @@ fuzz: fuzz-build
 deps:
 	@mk/deps.sh build
 
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+
 check:
 	@mk/deps.sh check
-	@$(MAKE) --no-print-directory WERROR=1 all
-	@$(MAKE) --no-print-directory WERROR=1 SAN=1 O=build/san B=build/san/bin all
-	@$(MAKE) --no-print-directory fuzz-build
+	@$(MAKE) --no-print-directory -j$(NPROC) WERROR=1 all
+	@$(MAKE) --no-print-directory -j$(NPROC) WERROR=1 SAN=1 O=build/san \
+		B=build/san/bin all
+	@$(MAKE) --no-print-directory -j$(NPROC) fuzz-build
 	@tests/run.sh bin build/san/bin
 
 demo:

@@ -92,6 +92,22 @@ tf_line(const cJSON *r, struct sbuf *b, int color)
 		field(b, r, "fingerprint", "\033[2m", color);
 		return;
 	}
+	if (type && !strcmp(type, "action")) {
+		const char *st = js_get_str(r, "status");
+		const char *col = !st ? "" : !strcmp(st, "applied") ? "\033[32m" :
+		    !strcmp(st, "failed") || !strcmp(st, "denied") ? "\033[31m" :
+		    !strcmp(st, "dry-run") ? "\033[36m" : "\033[2m";
+		field(b, r, "app", "", 0);
+		if (js_get_str(r, "machine")) {
+			sbuf_addc(b, '/');
+			add_clean(b, js_get_str(r, "machine"), 64);
+		}
+		field(b, r, "action", "\033[1m", color);
+		field(b, r, "status", col, color);
+		sbuf_adds(b, ": ");
+		add_clean(b, js_get_str(r, "reason"), 300);
+		return;
+	}
 	if (b->len)
 		sbuf_addc(b, ' ');
 	add_clean(b, type ? type : "record", 32);

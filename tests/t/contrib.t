@@ -182,17 +182,13 @@ for f in $(grep -oE 'contrib/[A-Za-z0-9._/-]*[A-Za-z0-9]' "$D" | sort -u); do
 done
 pkgs=$(sed -n '/^FROM debian:bookworm-slim$/,$p' "$D" |
 	grep -oE '\blib[a-z0-9.+-]+[0-9]\b' | sort -u)
-apt-cache policy libc6 $pkgs >policy.out 2>/dev/null
-if grep -q 'Candidate: [0-9]' policy.out; then
-	for p in $pkgs; do
-		awk -v p="$p:" '$1 == p {f = 1; next} /^[^ ]/ {f = 0}
-			f && $1 == "Candidate:" && $2 != "(none)" {ok = 1}
-			END {exit !ok}' policy.out
-		ok $? "Dockerfile: runtime package $p exists in Debian"
-	done
-else
-	ok 0 "# SKIP Dockerfile package names: no apt lists"
-fi
+# the runtime libraries are what the -dev packages this build needs pull
+# in, so dpkg knows them whether or not apt has package lists
+for p in $pkgs; do
+	case $p in libhyperscan*) [ "$(dpkg --print-architecture)" = amd64 ] || continue ;; esac
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'
+	ok $? "Dockerfile: runtime package $p is a Debian package (installed here)"
+done
 
 # --- the example configuration names real options
 python3 - "$C/selfheal.conf" "$TOP/cmd" <<'EOF' >conf.out

@@ -7,8 +7,8 @@ D="$BIN/diagnose"
 M=148ed193b95e89
 MX=3d8d9e3a2b7f10
 if [ ! -x "$BIN/remediate" ] || [ ! -f "$TOP/tests/server/flyapi.py" ]; then
-	echo "1..0 # SKIP remediate or the fake Machines API is missing"
-	exit 0
+	echo "Bail out! remediate or the fake Machines API is missing"
+	exit 1
 fi
 
 rm -f "$T_TMP/api.port"

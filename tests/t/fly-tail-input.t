@@ -140,10 +140,6 @@ exec 7>&-
 is "$STOP_RC" 0 "SIGTERM while reading stdin: exit 0"
 
 # --- the man page -------------------------------------------------------------
-if command -v mandoc >/dev/null; then
-	mandoc -Tlint -Wwarning "$TOP/man/fly-tail.1" >"$T_TMP/lint" 2>&1
-	is "$?:$(cat "$T_TMP/lint")" "0:" "man/fly-tail.1 passes mandoc -Tlint -Wwarning"
-else
-	ok 0 "# SKIP mandoc not installed"
-fi
+mandoc -Tlint -Wwarning "$TOP/man/fly-tail.1" >"$T_TMP/lint" 2>&1
+is "$?:$(cat "$T_TMP/lint")" "0:" "man/fly-tail.1 passes mandoc -Tlint -Wwarning"
 done_testing

@@ -82,16 +82,12 @@ if command -v mandoc >/dev/null; then
 		like "$out" '^NAME$' "mandoc $(basename "$m")"
 	done
 fi
-if command -v man >/dev/null; then
-	out=$(MANPAGER=cat PAGER=cat man -l "$P/share/man/man1/crashgrep.1" 2>&1)
-	like "$out" 'crashgrep' "man -l crashgrep.1"
-	is "$(man -M "$P/share/man" -w crashgrep 2>/dev/null)" \
-		"$P/share/man/man1/crashgrep.1" "man -M PREFIX/share/man finds crashgrep(1)"
-	is "$(man -M "$P/share/man" -w 5 selfheal.conf 2>/dev/null)" \
-		"$P/share/man/man5/selfheal.conf.5" "man -M finds selfheal.conf(5)"
-else
-	ok 0 "# SKIP man -l: no man-db"
-fi
+out=$(MANPAGER=cat PAGER=cat man -l "$P/share/man/man1/crashgrep.1" 2>&1)
+like "$out" 'crashgrep' "man -l crashgrep.1"
+is "$(man -M "$P/share/man" -w crashgrep 2>/dev/null)" \
+	"$P/share/man/man1/crashgrep.1" "man -M PREFIX/share/man finds crashgrep(1)"
+is "$(man -M "$P/share/man" -w 5 selfheal.conf 2>/dev/null)" \
+	"$P/share/man/man5/selfheal.conf.5" "man -M finds selfheal.conf(5)"
 
 # --- uninstall leaves nothing
 mk uninstall PREFIX="$P" >make.out 2>&1

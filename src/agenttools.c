@@ -1,5 +1,6 @@
 /* agenttools.c - see agenttools.h. */
 #include "agenttools.h"
+#include "proc.h"
 #include "json.h"
 #include "redact.h"
 
@@ -162,133 +163,19 @@ at_schemas(const struct agent_tools *t)
 
 /* ---- running programs ---- */
 
-static void
-child(char *const argv[], const char *cwd, int in, int out, int err)
-{
-	struct sigaction sa;
-
-	setpgid(0, 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
-		_exit(127);
-	/* descriptors we did not mark close-on-exec (sockets of libraries) */
-	if (close_range(3, ~0U, 0) < 0)
-		for (int fd = 3; fd < 1024; fd++)
-			close(fd);
-	if (cwd && chdir(cwd) < 0)
-		_exit(127);
-	execvp(argv[0], argv);
-	_exit(127);
-}
-
-static void
-take(struct sbuf *b, const char *p, size_t n, size_t cap)
-{
-	if (b->len >= cap)
-		return;
-	sbuf_add(b, p, n > cap - b->len ? cap - b->len : n);
-}
-
 int
 at_run(char *const argv[], const char *cwd, const char *in, size_t inlen,
     int64_t timeout_ms, size_t cap, struct sbuf *out, struct sbuf *err,
     int *status)
 {
-	int pin[2], pout[2], perr[2];
-	pid_t pid;
-	int64_t end = sh_now_mono_ms() + timeout_ms;
-	size_t off = 0;
-	int timedout = 0;
-	char buf[8192];
+	struct proc_spec sp = { .argv = argv, .cwd = cwd, .in = in,
+		.inlen = inlen, .timeout_ms = timeout_ms, .out_cap = cap,
+		.err_cap = 4096 };
+	int rc = proc_run(&sp, out, err, status);
 
-	if (pipe2(pin, O_CLOEXEC) < 0)
-		return -1;
-	if (pipe2(pout, O_CLOEXEC) < 0) {
-		close(pin[0]);
-		close(pin[1]);
-		return -1;
-	}
-	if (pipe2(perr, O_CLOEXEC) < 0) {
-		close(pin[0]);
-		close(pin[1]);
-		close(pout[0]);
-		close(pout[1]);
-		return -1;
-	}
-	pid = fork();
-	if (pid == 0)
-		child(argv, cwd, pin[0], pout[1], perr[1]);
-	close(pin[0]);
-	close(pout[1]);
-	close(perr[1]);
-	if (pid < 0) {
-		int e = errno;
-		close(pin[1]);
-		close(pout[0]);
-		close(perr[0]);
-		errno = e;
-		return -1;
-	}
-	setpgid(pid, pid);
-	fcntl(pin[1], F_SETFL, O_NONBLOCK);
-	if (!in || inlen == 0) {
-		close(pin[1]);
-		pin[1] = -1;
-	}
-	struct pollfd fds[3] = {
-		{ pout[0], POLLIN, 0 }, { perr[0], POLLIN, 0 }, { pin[1], POLLOUT, 0 },
-	};
-	while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-		int64_t left = end - sh_now_mono_ms();
-		if (left <= 0 || sh_stop) {
-			timedout = 1;
-			break;
-		}
-		int r = poll(fds, 3, (int)(left > 200 ? 200 : left));
-		if (r < 0 && errno != EINTR)
-			break;
-		if (r <= 0)
-			continue;
-		for (int i = 0; i < 2; i++) {
-			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP |
-			    POLLERR)))
-				continue;
-			ssize_t k = read(fds[i].fd, buf, sizeof buf);
-			if (k > 0) {
-				take(i ? err : out, buf, (size_t)k, i ? 4096 : cap);
-			} else if (k == 0 || errno != EINTR) {
-				close(fds[i].fd);
-				fds[i].fd = -1;
-			}
-		}
-		if (fds[2].fd >= 0 && fds[2].revents) {
-			ssize_t k = write(fds[2].fd, in + off, inlen - off);
-			if (k > 0)
-				off += (size_t)k;
-			if ((k < 0 && errno != EAGAIN && errno != EINTR) || off == inlen) {
-				close(fds[2].fd);
-				fds[2].fd = -1;
-			}
-		}
-	}
-	if (timedout) {
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-	}
-	for (int i = 0; i < 3; i++)
-		if (fds[i].fd >= 0)
-			close(fds[i].fd);
-	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-		;
-	if (timedout) {
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	return 0;
+	if (rc < 0 && errno == EINTR)
+		errno = ETIMEDOUT; /* killed either way: the caller's contract */
+	return rc;
 }
 
 static int64_t

@@ -3,6 +3,7 @@
  * The program path is resolved in the parent, so the child between fork
  * and execve only calls async-signal-safe functions. */
 #include "gitops.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -122,14 +123,6 @@ git_scrub_urls(struct sbuf *s)
 	sbuf_release(&o);
 }
 
-static void
-take(struct sbuf *b, const char *p, size_t n, size_t cap)
-{
-	if (!b || b->len >= cap)
-		return;
-	sbuf_add(b, p, n > cap - b->len ? cap - b->len : n);
-}
-
 /* One line of git's complaint: the first "fatal:"/"error:" line, else the
  * first non-empty one; credentials scrubbed, control characters
  * replaced, at most 300 bytes. */
@@ -193,32 +186,6 @@ complaint(struct sbuf *why, const char *what, const struct sbuf *err,
 	sbuf_release(&t);
 }
 
-static void
-child(const char *prog, char *const argv[], char *const envp[],
-    const char *cwd, int in, int out, int err)
-{
-	struct sigaction sa;
-	sigset_t none;
-
-	setpgid(0, 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
-		_exit(127);
-	if (close_range(3, ~0U, 0) < 0)
-		for (int fd = 3; fd < 1024; fd++)
-			close(fd);
-	if (cwd && chdir(cwd) < 0)
-		_exit(126);
-	execve(prog, argv, envp);
-	_exit(127);
-}
-
 /* Run git with the fixed options, then args. cleanup: run even when
  * sh_stop is set (the worktree must go). */
 static int
@@ -228,16 +195,13 @@ run(const struct git_cfg *g, const char *cwd, const char *const *args,
 {
 	char idn[300], ide[300];
 	const char *argv[MAX_ARGS + 32];
-	int argc = 0, pin[2] = { -1, -1 }, pout[2] = { -1, -1 },
-	    perr[2] = { -1, -1 }, status = 0, timedout = 0, killed = 0;
+	int argc = 0, status = 0;
 	int64_t timeout = g->timeout_ms > 0 ? g->timeout_ms :
 	    GIT_DEFAULT_TIMEOUT_MS;
-	int64_t end = sh_now_mono_ms() + timeout;
-	size_t cap = g->out_cap ? g->out_cap : DEFAULT_OUT_CAP, off = 0;
+	size_t cap = g->out_cap ? g->out_cap : DEFAULT_OUT_CAP;
 	struct sbuf err;
-	char buf[8192], *prog, **envp;
+	char *prog, **envp;
 	const char *sub = "git";
-	pid_t pid;
 
 	prog = find_program(g->git ? g->git : "git");
 	if (!prog) {
@@ -278,99 +242,24 @@ run(const struct git_cfg *g, const char *cwd, const char *const *args,
 	}
 	argv[argc] = NULL;
 
-	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 ||
-	    pipe2(perr, O_CLOEXEC) < 0) {
-		int e = errno;
-		for (int i = 0; i < 2; i++) {
-			if (pin[i] >= 0)
-				close(pin[i]);
-			if (pout[i] >= 0)
-				close(pout[i]);
-			if (perr[i] >= 0)
-				close(perr[i]);
-		}
-		free(prog);
-		sbuf_addf(why, "git %s: pipe: %s", sub, strerror(e));
-		errno = e;
-		return -1;
-	}
 	envp = child_env();
-	pid = fork();
-	if (pid == 0)
-		child(prog, (char *const *)argv, envp, cwd ? cwd : g->repo, pin[0],
-		    pout[1], perr[1]);
+	struct proc_spec sp = { .prog = prog, .argv = (char *const *)argv,
+		.envp = envp, .cwd = cwd ? cwd : g->repo, .in = in, .inlen = inlen,
+		.timeout_ms = timeout, .out_cap = cap, .err_cap = ERR_CAP,
+		.ignore_stop = cleanup };
+	sbuf_init(&err);
+	int prc = proc_run(&sp, out, &err, &status);
+	int e = errno;
 	free(envp);
 	free(prog);
-	close(pin[0]);
-	close(pout[1]);
-	close(perr[1]);
-	if (pid < 0) {
-		int e = errno;
-		close(pin[1]);
-		close(pout[0]);
-		close(perr[0]);
-		sbuf_addf(why, "git %s: fork: %s", sub, strerror(e));
-		errno = e;
-		return -1;
-	}
-	setpgid(pid, pid);
-	fcntl(pin[1], F_SETFL, O_NONBLOCK);
-	if (!in || inlen == 0) {
-		close(pin[1]);
-		pin[1] = -1;
-	}
-	sbuf_init(&err);
-	struct pollfd fds[3] = {
-		{ pout[0], POLLIN, 0 }, { perr[0], POLLIN, 0 }, { pin[1], POLLOUT, 0 },
-	};
-	while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-		int64_t left = end - sh_now_mono_ms();
-		if (left <= 0 || (sh_stop && !cleanup)) {
-			timedout = left <= 0;
-			killed = 1;
-			break;
-		}
-		int r = poll(fds, 3, (int)(left > 200 ? 200 : left));
-		if (r < 0 && errno != EINTR)
-			break;
-		if (r <= 0)
-			continue;
-		for (int i = 0; i < 2; i++) {
-			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP |
-			    POLLERR)))
-				continue;
-			ssize_t k = read(fds[i].fd, buf, sizeof buf);
-			if (k > 0) {
-				take(i ? &err : out, buf, (size_t)k, i ? ERR_CAP : cap);
-			} else if (k == 0 || errno != EINTR) {
-				close(fds[i].fd);
-				fds[i].fd = -1;
-			}
-		}
-		if (fds[2].fd >= 0 && fds[2].revents) {
-			ssize_t k = write(fds[2].fd, in + off, inlen - off);
-			if (k > 0)
-				off += (size_t)k;
-			if ((k < 0 && errno != EAGAIN && errno != EINTR) || off == inlen) {
-				close(fds[2].fd);
-				fds[2].fd = -1;
-			}
-		}
-	}
-	if (killed) {
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-	}
-	for (int i = 0; i < 3; i++)
-		if (fds[i].fd >= 0)
-			close(fds[i].fd);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (killed) {
-		sbuf_addf(why, "git %s: %s", sub, timedout ? "timed out" :
-		    "stopped");
+	if (prc < 0) {
+		if (e == ETIMEDOUT || e == EINTR)
+			sbuf_addf(why, "git %s: %s", sub, e == ETIMEDOUT ?
+			    "timed out" : "stopped");
+		else
+			sbuf_addf(why, "git %s: cannot run it: %s", sub, strerror(e));
 		sbuf_release(&err);
-		errno = timedout ? ETIMEDOUT : EINTR;
+		errno = e;
 		return -1;
 	}
 	if (WIFSIGNALED(status)) {

@@ -79,7 +79,7 @@ gh_hook_run(void *arg, int action, const cJSON *diag, const cJSON *records,
 	struct gh_hook *h = arg;
 	struct fx_outcome o, oi;
 
-	fx_outcome_init(&o);
+	/* fx_pr and fx_issue initialise the outcome themselves */
 	if (action == ACT_ISSUE) {
 		fx_issue(h->fx, diag, records, NULL, apply, &o);
 		take(&o, status, reason, result);
@@ -94,7 +94,6 @@ gh_hook_run(void *arg, int action, const cJSON *diag, const cJSON *records,
 	}
 	/* the patch could not be used: the humans hear of it through an
 	 * issue that quotes why */
-	fx_outcome_init(&oi);
 	fx_issue(h->fx, diag, records, o.reason.s, apply, &oi);
 	take(&oi, status, reason, result);
 	sbuf_reset(reason);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "natsrc.h"
 #include "reader.h"
 #include "statefile.h"
@@ -28,7 +29,8 @@ usage(int code)
 	fprintf(code ? stderr : stdout,
 	    "usage: fly-tail [-hv] [-a app]... [-F file]... [-i machine] "
 	    "[-l bytes] [-o org] [-r region]\n"
-	    "                [--api] [--api-url url] [--dedup n] [--events]\n"
+	    "                [--api] [--api-url url] [--config file] [--dedup n] "
+	    "[--events]\n"
 	    "                [--events-interval dur] [--format json|text]\n"
 	    "                [--machines-url url] [--nats url] [--no-nats] "
 	    "[--pending n]\n"
@@ -102,6 +104,9 @@ main(int argc, char *argv[])
 	sh_init(argv[0]);
 	sh_set_msg_filter(tok_msg_filter);
 	o.since_ns = sh_time_now();
+	/* [global] and [fly-tail] of the configuration file come first, so
+	 * the command line overrides them */
+	cfg_argv(&argc, &argv, "fly-tail", "a:F:hi:l:o:r:v", opts);
 	while ((ch = getopt_long(argc, argv, "a:F:hi:l:o:r:v", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -189,6 +194,7 @@ main(int argc, char *argv[])
 	tail_run(t);
 	code = tail_close(t);
 	tok_release(&tok);
+	cfg_argv_release();
 	sh_out_close();
 	return code;
 }

@@ -49,8 +49,10 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serve import serve_loopback  # noqa: E402
 
 LOCK = threading.RLock()
 LOG_LOCK = threading.Lock()
@@ -587,16 +589,7 @@ def main():
                     help="cap per_page (to exercise pagination)")
     ARGS = ap.parse_args()
     open(ARGS.log, "a").close()
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    tmp = ARGS.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.rename(tmp, ARGS.port_file)
-    try:
-        srv.serve_forever(poll_interval=0.1)
-    except KeyboardInterrupt:
-        pass
+    serve_loopback(Handler, ARGS.port_file)
 
 
 if __name__ == "__main__":

@@ -103,7 +103,7 @@ check:
 	@tests/run.sh bin build/san/bin
 
 demo:
-	@mk/deps.sh build
+	@mk/deps.sh demo
 	@$(MAKE) --no-print-directory all
 	@contrib/demo.sh
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh - make sure the Debian packages selfheal needs are installed.
 # As root it runs apt-get; otherwise it prints the exact command and fails.
-# usage: mk/deps.sh build|check|bench
+# usage: mk/deps.sh build|check|bench|demo
 set -eu
 want="gcc make pkg-config libpcre2-dev libcjson-dev libcurl4-openssl-dev libnats-dev"
 case "$(dpkg --print-architecture 2>/dev/null || echo unknown)" in
@@ -11,6 +11,7 @@ case "${1:-build}" in
 check) want="$want mandoc perl python3 git nats-server clang libclang-rt-14-dev \
 	jq systemd man-db" ;;
 bench) want="$want ripgrep time nats-server" ;;
+demo) want="$want python3" ;;
 esac
 command -v dpkg-query >/dev/null 2>&1 || {
 	echo "deps: not a Debian system; install the equivalents of: $want" >&2

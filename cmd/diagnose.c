@@ -9,6 +9,9 @@
  * The pieces live in src/: incident, spool and diagnoser (which drives
  * redact, prompt, llm, agenttools, diag, dcache, budget); report. */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -39,6 +42,7 @@ struct dg {
 	unsigned long lineno;
 	struct sh_ratelimit badrl;
 	struct sbuf line;        /* the output line being written */
+	unsigned since_trim;      /* incidents since the heap was trimmed */
 };
 
 static void
@@ -126,6 +130,14 @@ out:
 	sbuf_release(&err);
 	sbuf_release(&rec);
 	sbuf_release(&warn);
+#ifdef __GLIBC__
+	/* a flood of short incidents leaves the heap full of free holes that
+	 * glibc keeps; hand them back now and then so memory stays bounded */
+	if (++g->since_trim >= 256) {
+		g->since_trim = 0;
+		malloc_trim(0);
+	}
+#endif
 }
 
 static void
@@ -216,6 +228,13 @@ run(struct dg *g, size_t linecap)
 				const char *e = nl ? nl : end;
 				process(g, p, (size_t)(e - p));
 				p = e + 1;
+				/* a closed incident is diagnosed before more input
+				 * is taken, so a flood of distinct crashes does not
+				 * pile up in memory (a chunk holds thousands) */
+				if (g->t.ready) {
+					sync_spool(g);
+					drain(g);
+				}
 			}
 		}
 		sync_spool(g);

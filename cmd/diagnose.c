@@ -9,9 +9,6 @@
  * The pieces live in src/: incident, spool and diagnoser (which drives
  * redact, prompt, llm, agenttools, diag, dcache, budget); report. */
 #include <errno.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -42,7 +39,6 @@ struct dg {
 	unsigned long lineno;
 	struct sh_ratelimit badrl;
 	struct sbuf line;        /* the output line being written */
-	unsigned since_trim;      /* incidents since the heap was trimmed */
 };
 
 static void
@@ -130,14 +126,6 @@ out:
 	sbuf_release(&err);
 	sbuf_release(&rec);
 	sbuf_release(&warn);
-#ifdef __GLIBC__
-	/* a flood of short incidents leaves the heap full of free holes that
-	 * glibc keeps; hand them back now and then so memory stays bounded */
-	if (++g->since_trim >= 256) {
-		g->since_trim = 0;
-		malloc_trim(0);
-	}
-#endif
 }
 
 static void

@@ -420,7 +420,7 @@ main(int argc, char *argv[])
 	en_init(&en);
 	if (o.repo || o.ghrepo) {
 		struct gh_hook_opts go = { o.repo, o.remote, o.ghurl, o.ghrepo,
-			o.ready };
+			o.ready, en.pol };
 		if (!(gh = gh_hook_open(&go, &err)))
 			sh_die(SH_EX_CONFIG, "%s", err.s);
 		en.github = gh_hook_run;

@@ -190,6 +190,14 @@ fx_free(struct fixpr *fx)
 	free(fx);
 }
 
+void
+fx_set_paths(struct fixpr *fx, const char *const *allow,
+    const char *const *deny)
+{
+	fx->cfg.rules.allow = allow;
+	fx->cfg.rules.deny = deny;
+}
+
 const char *
 fx_repo_slug(const struct fixpr *fx)
 {

@@ -101,6 +101,12 @@ struct fixpr;
 struct fixpr *fx_new(const struct fx_config *cfg, struct sbuf *err);
 void fx_free(struct fixpr *fx);
 
+/* fx_set_paths sets the policy's path globs for the next fx_pr calls
+ * (NULL-ended arrays, borrowed until changed again; NULL: none), replacing
+ * cfg->rules.allow and .deny. */
+void fx_set_paths(struct fixpr *fx, const char *const *allow,
+    const char *const *deny);
+
 /* "OWNER/REPO" the handle works on. */
 const char *fx_repo_slug(const struct fixpr *fx);
 

@@ -1,6 +1,7 @@
 /* ghhook.c - see ghhook.h. */
 #include "ghhook.h"
 #include "fixpr.h"
+#include "json.h"
 #include "policy.h"
 
 #include <cjson/cJSON.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 struct gh_hook {
+	const struct policy *pol;
 	struct fx_config cfg;
 	struct fixpr *fx;
 	char *repo, *remote, *url, *slug, *token;
@@ -35,6 +37,7 @@ gh_hook_open(const struct gh_hook_opts *o, struct sbuf *err)
 	h->cfg.github_repo = h->slug;
 	h->cfg.token = h->token;
 	h->cfg.ready = o->ready;
+	h->pol = o->pol;
 	if (!(h->fx = fx_new(&h->cfg, err))) {
 		gh_hook_close(h);
 		return NULL;
@@ -72,11 +75,36 @@ take(struct fx_outcome *o, struct sbuf *status, struct sbuf *reason,
 	o->result = NULL;
 }
 
+static void run(struct gh_hook *h, int action, const cJSON *diag,
+    const cJSON *records, int apply, struct sbuf *status, struct sbuf *reason,
+    cJSON **result);
+
 void
 gh_hook_run(void *arg, int action, const cJSON *diag, const cJSON *records,
     int apply, struct sbuf *status, struct sbuf *reason, cJSON **result)
 {
 	struct gh_hook *h = arg;
+	const char *allow[POL_MAXPATHS + 1] = { NULL };
+	const char *deny[POL_MAXPATHS + 1] = { NULL };
+	const char *app = js_get_str(diag, "app");
+	const struct pol_app *pa = h->pol && app ? pol_app(h->pol, app) : NULL;
+
+	/* the app's policy narrows which paths a patch may touch */
+	if (pa) {
+		for (int i = 0; i < pa->nallow_paths; i++)
+			allow[i] = pa->allow_paths[i];
+		for (int i = 0; i < pa->ndeny_paths; i++)
+			deny[i] = pa->deny_paths[i];
+	}
+	fx_set_paths(h->fx, allow[0] ? allow : NULL, deny[0] ? deny : NULL);
+	run(h, action, diag, records, apply, status, reason, result);
+	fx_set_paths(h->fx, NULL, NULL);
+}
+
+static void
+run(struct gh_hook *h, int action, const cJSON *diag, const cJSON *records,
+    int apply, struct sbuf *status, struct sbuf *reason, cJSON **result)
+{
 	struct fx_outcome o, oi;
 
 	/* fx_pr and fx_issue initialise the outcome themselves */

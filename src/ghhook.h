@@ -9,6 +9,7 @@
 #include "util.h"
 
 struct cJSON;
+struct policy;
 
 struct gh_hook_opts {
 	const char *repo;           /* a local checkout (--repo) */
@@ -16,6 +17,7 @@ struct gh_hook_opts {
 	const char *github_url;     /* --github-url */
 	const char *github_repo;    /* --github-repo OWNER/REPO */
 	int ready;                  /* --ready: not a draft */
+	const struct policy *pol;   /* allow-paths / deny-paths per app */
 };
 
 struct gh_hook;

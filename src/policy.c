@@ -34,6 +34,7 @@ enum {
 	S_ALLOW = 1 << 0, S_ESCALATE = 1 << 1, S_MEMMAX = 1 << 2,
 	S_MEMSTEP = 1 << 3, S_MACHINES = 1 << 4, S_BREAKER = 1 << 5,
 	S_UNDO = 1 << 6, S_TARGETS = 1 << 7, S_CONF = 1 << 8,
+	S_ALLOWP = 1 << 9, S_DENYP = 1 << 10,
 };
 
 #define BIT(a) (1u << (a))
@@ -180,6 +181,22 @@ key(struct parser *ps, struct pol_app *a, char **w, int n)
 		a->cooldown[a->ncooldown++] = c;
 		return 0;
 	}
+	if (!strcmp(k, "allow-paths") || !strcmp(k, "deny-paths")) {
+		int allow = k[0] == 'a';
+		char (*v)[POL_PATHLEN] = allow ? a->allow_paths : a->deny_paths;
+		int *nv = allow ? &a->nallow_paths : &a->ndeny_paths;
+		if (n < 2)
+			return fail(ps, "%s: want one or more path globs", k);
+		for (int i = 1; i < n; i++) {
+			if (*nv == POL_MAXPATHS)
+				return fail(ps, "%s: at most 16 globs", k);
+			if (strlen(w[i]) >= POL_PATHLEN)
+				return fail(ps, "%s: a glob longer than 127 bytes", k);
+			strcpy(v[(*nv)++], w[i]);
+		}
+		a->set |= allow ? S_ALLOWP : S_DENYP;
+		return 0;
+	}
 	if (n != 2)
 		return fail(ps, "%s: want one value", k);
 	if (!strcmp(k, "memory-max")) {
@@ -279,6 +296,14 @@ inherit(struct pol_app *a, const struct pol_app *d)
 		a->targets_app = own.targets_app;
 	if (own.set & S_CONF)
 		a->min_confidence = own.min_confidence;
+	if (own.set & S_ALLOWP) {
+		memcpy(a->allow_paths, own.allow_paths, sizeof a->allow_paths);
+		a->nallow_paths = own.nallow_paths;
+	}
+	if (own.set & S_DENYP) {
+		memcpy(a->deny_paths, own.deny_paths, sizeof a->deny_paths);
+		a->ndeny_paths = own.ndeny_paths;
+	}
 	for (int i = 0; i < own.nrate && a->nrate < POL_MAXRULES; i++)
 		a->rate[a->nrate++] = own.rate[i];
 	for (int i = 0; i < own.ncooldown && a->ncooldown < POL_MAXRULES; i++)
@@ -482,4 +507,13 @@ pol_describe(const struct pol_app *a, struct sbuf *out)
 	sbuf_addf(out, "    %-14s %s\n", "targets", a->targets_app ? "app" :
 	    "incident");
 	sbuf_addf(out, "    %-14s %g\n", "min-confidence", a->min_confidence);
+	for (int k = 0; k < 2; k++) {
+		int nv = k ? a->ndeny_paths : a->nallow_paths;
+		if (!nv)
+			continue;
+		sbuf_addf(out, "    %-14s", k ? "deny-paths" : "allow-paths");
+		for (int i = 0; i < nv; i++)
+			sbuf_addf(out, " %s", k ? a->deny_paths[i] : a->allow_paths[i]);
+		sbuf_addc(out, '\n');
+	}
 }

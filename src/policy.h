@@ -46,6 +46,8 @@ int act_parse(const char *s);
 int act_is_repair(int a);
 
 #define POL_MAXRULES 16
+#define POL_MAXPATHS 16
+#define POL_PATHLEN 128
 
 struct pol_rate {
 	int action;             /* -1: any repair */
@@ -77,6 +79,11 @@ struct pol_app {
 	int targets_app;        /* 1: any machine of the app; 0: only the
 	                           incident's machines */
 	double min_confidence;  /* below: repairs escalate */
+	/* github.pr: path globs a patch may touch (none: any) and may not
+	 * touch, besides the built-in refusals (docs/github.md) */
+	char allow_paths[POL_MAXPATHS][POL_PATHLEN];
+	char deny_paths[POL_MAXPATHS][POL_PATHLEN];
+	int nallow_paths, ndeny_paths;
 	unsigned set;           /* internal: keys given in this section */
 };
 

@@ -118,5 +118,22 @@ is "$(git -C remote.git branch --list 'selfheal/f_00000000000000b2' | wc -l | tr
 	"hostile patch: no branch pushed"
 is "$(posts | tail -n +$((n0 + 1)) | grep -c '/pulls$')" 0 "hostile patch: no PR"
 is "$(posts | tail -n +$((n0 + 1)) | grep -c 'POST /repos/acme/shop/issues$')" 1 "hostile patch: an issue instead"
+# the policy narrows the paths: main.go is not in allow-paths for app web
+cat >policy2 <<'POL'
+defaults
+    allow github.pr github.issue
+app shop
+    allow-paths  docs/** *.md
+POL
+"$BIN/remediate" policy --policy policy2 --app shop >pol.out
+like "$(cat pol.out)" 'allow-paths +docs/\*\* \*\.md' "policy: allow-paths is shown"
+n0=$(posts | wc -l)
+diag i_5 f_00000000000000c3 good.diff |
+	GITHUB_TOKEN=$TOKEN "$BIN/remediate" --policy policy2 --state st \
+	--repo work --github-url "$GH" --github-repo acme/shop --apply >out 2>err
+like "$(jget 'r["reason"]' <out)" 'main\.go' "allow-paths: a patch outside them is refused, naming the path"
+is "$(git -C remote.git branch --list 'selfheal/f_00000000000000c3' | wc -l | tr -d ' ')" 0 \
+	"allow-paths: nothing pushed"
+is "$(posts | tail -n +$((n0 + 1)) | grep -c '/pulls$')" 0 "allow-paths: no PR"
 is "$(git -C work worktree list | wc -l | tr -d ' ')" 1 "no worktree is left behind"
 done_testing

@@ -3,7 +3,7 @@
 # [global]) apply, the command line overrides them, SELFHEAL_CONFIG names
 # the file, and a bad file stops the program with file:line (78).
 . "$TOP/tests/lib.sh"
-cd "$T_TMP" || exit 1
+cd "${T_TMP:?lib.sh not loaded}" || exit 1
 S=$TOP/contrib/samples/shop.log
 cat >sh.conf <<'CONF'
 # test configuration

@@ -2,7 +2,7 @@
 # crashgrep's progress line: shown on a terminal when reading files, cleared
 # at the end, absent with -q, when stderr is not a terminal, or on stdin.
 . "$TOP/tests/lib.sh"
-cd "$T_TMP" || exit 1
+cd "${T_TMP:?lib.sh not loaded}" || exit 1
 S=$TOP/contrib/samples/shop.log
 # script(1) gives the program a terminal; its transcript is what a person saw
 script -q -e -c "'$BIN/crashgrep' --app shop '$S' >out 2>/dev/tty" tty.log >/dev/null 2>&1

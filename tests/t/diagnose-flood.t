@@ -3,7 +3,7 @@
 # it comes: every incident gets its diagnosis and memory stays bounded
 # instead of growing with the input.
 . "$TOP/tests/lib.sh"
-cd "$T_TMP" || exit 1
+cd "${T_TMP:?lib.sh not loaded}" || exit 1
 N=3000
 python3 - "$N" >flood.ndjson <<'PY'
 import json, sys

@@ -4,7 +4,7 @@
 # pushed branch, the API requests, the records, dry-run, a repeat that only
 # comments, and a hostile patch that is refused with nothing pushed.
 . "$TOP/tests/lib.sh"
-cd "$T_TMP" || exit 1
+cd "${T_TMP:?lib.sh not loaded}" || exit 1
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@localhost GIT_COMMITTER_NAME=t \
 	GIT_COMMITTER_EMAIL=t@localhost
 TOKEN=ghp_FAKEtoken0123456789abcdefghijklmnopqrstuv

@@ -62,3 +62,17 @@ start_nats() {
 		sleep 0.05
 	done
 }
+
+# is_san PROG: is PROG built with AddressSanitizer (RSS is not comparable)?
+is_san() { ldd "$1" 2>/dev/null | grep -q libasan; }
+# run_rss OUT ERR IN CMD...: run CMD with IN on stdin, stdout to OUT,
+# stderr to ERR; prints "exit-status peak-rss-kb"
+run_rss() {
+	python3 - "$@" <<'EOF'
+import resource, subprocess, sys
+out, err, inp = sys.argv[1:4]
+with open(inp, 'rb') as i, open(out, 'wb') as o, open(err, 'wb') as e:
+    rc = subprocess.call(sys.argv[4:], stdin=i, stdout=o, stderr=e)
+print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+EOF
+}

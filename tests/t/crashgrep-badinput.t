@@ -7,21 +7,10 @@
 R="$TOP/tests/data/rules"
 cd "${T_TMP:?}" || exit 1
 
-is_san() { ldd "$BIN/crashgrep" 2>/dev/null | grep -q libasan; }
 # RSS bound: 50 MB as the issue asks; the ASan build carries its shadow
 # memory and quarantine, so it gets more room (still catches runaway growth)
-if is_san; then RSS_MAX=160000; else RSS_MAX=50000; fi
+if is_san "$BIN/crashgrep"; then RSS_MAX=160000; else RSS_MAX=50000; fi
 
-# run_rss OUT ERR IN CMD... : run CMD with IN on stdin; prints "rc peak_rss_kb"
-run_rss() {
-	python3 - "$@" <<'EOF'
-import resource, subprocess, sys
-out, err, inp = sys.argv[1:4]
-with open(inp, 'rb') as i, open(out, 'wb') as o, open(err, 'wb') as e:
-    rc = subprocess.call(sys.argv[4:], stdin=i, stdout=o, stderr=e)
-print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-EOF
-}
 # valid_records FILE: every line is a JSON object in strict UTF-8
 valid_records() {
 	python3 - "$1" <<'EOF'

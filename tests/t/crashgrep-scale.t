@@ -5,18 +5,8 @@
 R="$TOP/tests/data/rules"
 cd "${T_TMP:?}" || exit 1
 
-is_san() { ldd "$BIN/crashgrep" 2>/dev/null | grep -q libasan; }
-if is_san; then RSS_MAX=160000; else RSS_MAX=50000; fi
+if is_san "$BIN/crashgrep"; then RSS_MAX=160000; else RSS_MAX=50000; fi
 
-run_rss() {
-	python3 - "$@" <<'EOF'
-import resource, subprocess, sys
-out, err, inp = sys.argv[1:4]
-with open(inp, 'rb') as i, open(out, 'wb') as o, open(err, 'wb') as e:
-    rc = subprocess.call(sys.argv[4:], stdin=i, stdout=o, stderr=e)
-print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-EOF
-}
 
 # gen.py MODE: 10,000 machines log 3 rounds of traffic, then Go panics of
 # 5 lines each, line k of every crashing machine before line k+1 of any

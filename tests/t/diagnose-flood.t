@@ -17,14 +17,15 @@ for i in range(int(sys.argv[1])):
         "context": ["line before %d" % k for k in range(20)],
         "hint": {"cause": "c", "actions": ["machine.restart"]}}))
 PY
-/usr/bin/time -f '%M' -o rss "$BIN/diagnose" --state st <flood.ndjson >out 2>err
-is "$?" 0 "exit 0"
+set -- $(run_rss out err flood.ndjson "$BIN/diagnose" --state st)
+is "$1" 0 "exit 0"
+rss=$2
 is "$(jget 'r["type"]' <out | sort | uniq -c | tr -s ' ')" " $N diagnosis" "one diagnosis per incident"
 is "$(jget 'r["occurrences"]' <out | sort -u)" 1 "each with its one crash"
-if ldd "$BIN/diagnose" | grep -q libasan; then
+if is_san "$BIN/diagnose"; then
 	# the sanitizer's shadow memory makes RSS meaningless here
 	ok 0 "memory: not measured under AddressSanitizer"
 else
-	ok $(($(cat rss) > 40000)) "memory stays bounded: peak RSS $(cat rss) KB under 40 MB"
+	ok $((rss > 40000)) "memory stays bounded: peak RSS $rss KB under 40 MB"
 fi
 done_testing

@@ -47,6 +47,7 @@ struct natsrc {
 	char **subjects;
 	int nsubs;
 	char *queue;
+	char *url;            /* for messages while not connected */
 	int efd;
 	int sync;               /* one subject: read it with NextMsg */
 	int failed;             /* NextMsg failed for good: said once */
@@ -243,6 +244,18 @@ reconnect_delay(natsConnection *nc, int attempts, void *arg)
 	int64_t d = 100;
 
 	(void)nc;
+	/* a server that never answers must not mean silence: say so now and
+	 * then (every 20 attempts, about every 100 s once backed off) */
+	if (attempts > 0 && attempts % 20 == 0) {
+		char note[240];
+		pthread_mutex_lock(&s->mu);
+		if (!s->connected) {
+			snprintf(note, sizeof note, "%s: still not connected "
+			    "after %d attempts; retrying", s->url, attempts);
+			push_ctl(s, NS_NOTE, 0, 0, 0, note);
+		}
+		pthread_mutex_unlock(&s->mu);
+	}
 	for (int i = 1; i < attempts && d < 5000; i++)
 		d *= 2;
 	if (d > 5000)
@@ -299,6 +312,7 @@ ns_open(struct natsrc **out, const struct ns_opts *o, char *err,
 	for (int i = 0; i < s->nsubs; i++)
 		s->subjects[i] = xstrdup(o->subjects[i]);
 	s->queue = o->queue ? xstrdup(o->queue) : NULL;
+	s->url = xstrdup(o->url);
 	s->rng = (uint64_t)sh_time_now();
 	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (s->efd < 0) {
@@ -354,9 +368,17 @@ ns_open(struct natsrc **out, const struct ns_opts *o, char *err,
 			ns_close(s);
 			return -1;
 		}
+		char note[240];
+		/* libnats keeps no error text for a refused first connect */
+		if (!strcmp(buf, "connection lost"))
+			snprintf(buf, sizeof buf, "no server answered");
+		snprintf(note, sizeof note, "%s: %s; retrying in the background",
+		    o->url, buf);
 		pthread_mutex_lock(&s->mu);
 		if (!s->connected && !s->down_since)
 			s->down_since = t0;
+		if (!s->connected)
+			push_ctl(s, NS_NOTE, 0, 0, 0, note);
 		pthread_mutex_unlock(&s->mu);
 	} else if (st == NATS_OK) {
 		pthread_mutex_lock(&s->mu);
@@ -646,6 +668,7 @@ ns_close(struct natsrc *s)
 	free(s->subs);
 	free(s->subjects);
 	free(s->queue);
+	free(s->url);
 	if (s->efd >= 0)
 		close(s->efd);
 	pthread_mutex_destroy(&s->mu);

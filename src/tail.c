@@ -277,9 +277,9 @@ start(struct tail *f, char *err, size_t errlen)
 		snprintf(err, errlen, "nats: %s", why);
 		code = fatal ? SH_EX_UNAVAILABLE : SH_EX_TEMPFAIL;
 	}
-	if (f->verbose && !code)
-		sh_warn("nats: %s", ns_connected(f->ns) ? "subscribed" :
-		    "not connected yet; retrying in the background");
+	/* when not connected, natsrc has said so (always, not just -v) */
+	if (f->verbose && !code && ns_connected(f->ns))
+		sh_warn("nats: subscribed");
 	for (int i = 0; i < n; i++)
 		free(subjects[i]);
 	return code;

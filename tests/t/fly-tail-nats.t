@@ -16,7 +16,7 @@ start_ft() {
 	# shellcheck disable=SC2086
 	$FT "$@" >"$T_TMP/$_name.out" 2>"$T_TMP/$_name.err" &
 	eval "PID_$_name=\$!"
-	wait_grep "$T_TMP/$_name.err" "subscribed|not connected" 10
+	wait_grep "$T_TMP/$_name.err" "subscribed|retrying" 10
 }
 
 # --- many instances interleaved, one app -------------------------------
@@ -206,5 +206,23 @@ timeout 20 "$BIN/fly-tail" --nats "nats://127.0.0.1:$AP" -a shop >/dev/null 2>"$
 is $? 69 "authorization refused: exit 69"
 like "$(cat "$T_TMP/auth.err")" "^fly-tail: nats: .*Authorization Violation" "with a clear message"
 ok "$(no_token "$T_TMP/auth.err" "$T_TMP/bad.err"; echo $?)" "no token in those messages"
+
+# --- started before the server: says so at once, then connects ----------
+LP=$(free_port)
+"$BIN/fly-tail" --nats "nats://127.0.0.1:$LP" -a shop >"$T_TMP/late.out" \
+	2>"$T_TMP/late.err" &
+PID_late=$!
+wait_grep "$T_TMP/late.err" "retrying" 10
+like "$(cat "$T_TMP/late.err")" \
+	"^fly-tail: nats: nats://127.0.0.1:$LP: no server answered; retrying in the background\$" \
+	"no server yet: one line at start, without -v"
+nats-server -a 127.0.0.1 -p "$LP" >/dev/null 2>&1 &
+T_PIDS="$T_PIDS $!"
+wait_grep "$T_TMP/late.err" "nats: connected$" 20
+$PUB --url "nats://127.0.0.1:$LP" --app shop --count 3 --prefix late
+wait_lines "$T_TMP/late.out" 3 20
+stop "$PID_late"
+is "$(jget 'r.get("msg")' <"$T_TMP/late.out" | grep -c '^late ')" 3 \
+	"then connects when the server comes up and gets the lines"
 
 done_testing

@@ -3,7 +3,10 @@
  * llm_run uses for every reply), the error-body reader, then what
  * llm_run does with the answer text: jo_extract and dg_validate against
  * an incident, and what diagnose does after (dg_fill from the rules,
- * dg_drop_patch, dg_retarget, dg_record).
+ * dg_drop_patch, dg_retarget, dg_record). The tool calls of a reply go
+ * to the repo tools (at_call: list_files, read_file, search_code) over a
+ * small repository whose symlinks lead outside it and which has a .git
+ * directory (the remediate tools fork a program: not here).
  *
  * Input: a selector byte, then the response body. Selector bit 0: 0
  * OpenAI, 1 Anthropic; bit 1: the incident names no machine; bits 2-7
@@ -17,13 +20,21 @@
  * their caps, a github.pr only with a patch; one problem line per
  * counted problem; after dg_fill every field is there; after dg_retarget
  * every machine action names one of the incident's own machines; the
- * record is one JSON object. No crash, no leak. */
+ * record is one JSON object. No tool result shows what lies outside the
+ * repository or inside .git (unless the model's own text named it). No
+ * crash, no leak. */
 #include <cjson/cJSON.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "agenttools.h"
 #include "diag.h"
 #include "http.h"
 #include "incident.h"
@@ -40,6 +51,105 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct redactor *rx;
 static char *known[] = { "9080e6f3a12345" };
+
+/* The repository the tools see, and what must stay unseen. */
+static struct agent_tools tools;
+static char top[] = "/tmp/fuzz-llm-XXXXXX";
+static const char *const hidden[] = { "OUTSIDE_MARKER_7f3a",
+	"OUTSIDE_NAME_7f3a", "GIT_MARKER_7f3a", "GITNAME_7f3a", NULL };
+
+static void
+put(const char *rel, const char *text)
+{
+	char p[256];
+	int fd;
+
+	snprintf(p, sizeof p, "%s/%s", top, rel);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0);
+	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void
+dir(const char *rel)
+{
+	char p[256];
+
+	snprintf(p, sizeof p, "%s/%s", top, rel);
+	CHECK(mkdir(p, 0755) == 0);
+}
+
+static int
+rm1(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st; (void)flag; (void)f;
+	return remove(p);
+}
+
+static void
+cleanup(void)
+{
+	at_release(&tools);
+	nftw(top, rm1, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+make_repo(void)
+{
+	char p[256], q[256];
+	struct sbuf err;
+
+	CHECK(mkdtemp(top));
+	dir("out");
+	put("out/secret.txt", "OUTSIDE_MARKER_7f3a\n");
+	put("out/OUTSIDE_NAME_7f3a.txt", "x\n");
+	dir("repo");
+	dir("repo/src");
+	dir("repo/.git");
+	put("repo/main.go", "package main\n\nfunc main() {\n\tpanic(\"x\")\n}\n");
+	put("repo/src/app.py", "def handler(event):\n    return event['id']\n");
+	put("repo/.git/config", "[core]\n\tGIT_MARKER_7f3a = true\n");
+	put("repo/.git/GITNAME_7f3a", "x\n");
+	snprintf(p, sizeof p, "%s/repo/link", top);
+	CHECK(symlink("../out/secret.txt", p) == 0);
+	snprintf(p, sizeof p, "%s/repo/src/dirlink", top);
+	CHECK(symlink("../../out", p) == 0);
+	snprintf(p, sizeof p, "%s/repo/abs", top);
+	snprintf(q, sizeof q, "%s/out/secret.txt", top);
+	CHECK(symlink(q, p) == 0);
+	snprintf(p, sizeof p, "%s/repo", top);
+	sbuf_init(&err);
+	CHECK(at_init(&tools, p, NULL, rx, &err) == 0);
+	sbuf_release(&err);
+	atexit(cleanup);
+}
+
+/* Run the reply's tool calls, as answer_calls does; nothing hidden comes
+ * back unless the input itself holds it. */
+static void
+run_tools(const struct llm_reply *r, const uint8_t *data, size_t size)
+{
+	struct sbuf out;
+
+	at_begin(&tools, "shop", sh_now_mono_ms() + 10000);
+	sbuf_init(&out);
+	for (int i = 0; i < r->ncalls && i < 8; i++) {
+		if (r->calls[i].argerr)
+			continue;
+		sbuf_reset(&out);
+		at_call(&tools, r->calls[i].name, r->calls[i].args, &out);
+		CHECK(out.len <= 2 * AT_RESULT_MAX);
+		for (int k = 0; hidden[k]; k++)
+			if (out.s && strstr(out.s, hidden[k]) && !memmem(data, size,
+			    hidden[k], strlen(hidden[k]))) {
+				fprintf(stderr, "fuzz_llm: tool %s shows %s:\n%s\n",
+				    r->calls[i].name, hidden[k], out.s);
+				abort();
+			}
+	}
+	sbuf_release(&out);
+}
 
 static const char *const crashes[] = {
 	"{\"type\":\"crash\",\"id\":\"c_0000000000000001\","
@@ -262,8 +372,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	if (!rx && !(rx = rx_new(key)))
-		abort();
+	if (!rx) {
+		if (!(rx = rx_new(key)))
+			abort();
+		make_repo();
+	}
 	sel = data[0];
 	kind = sel & 1 ? LLM_ANTHROPIC : LLM_OPENAI;
 	data++;
@@ -284,6 +397,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_reply(kind, &r);
 		if (r.ncalls == 0)
 			answer(r.text, sel & 2);
+		else
+			run_tools(&r, data, size);
 	}
 	llm_reply_release(&r);
 	return 0;

@@ -2,9 +2,10 @@
  * dry-run (no --apply), with the engine remediate builds for it: the
  * built-in policy and a Machines API client whose URL is
  * http://127.0.0.1:1, where nothing listens, so a read tool fails at once
- * with an isError result (one try, short timeouts; the token buckets are
- * emptied before each input so pacing never sleeps). stdout is a memfd
- * the target reads back after each input.
+ * with an isError result (one try, short timeouts). Pacing allows ten
+ * requests at once per bucket and then sleeps, so an input is its first
+ * ten lines (ten messages; the buckets are refilled for each input).
+ * stdout is a memfd the target reads back after each input.
  *
  * Invariants: every line written is one JSON-RPC 2.0 response object
  * (id null, a string or a number; exactly one of result and error; an
@@ -98,6 +99,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!ready)
 		setup();
+	for (size_t i = 0, k = 0; i < size; i++)
+		if (data[i] == '\n' && ++k == 10) {
+			size = i + 1;
+			break;
+		}
 	memset(mx.bucket, 0, sizeof mx.bucket);
 	CHECK(fflush(stdout) == 0);
 	CHECK(ftruncate(1, 0) == 0 && lseek(1, 0, SEEK_SET) == 0);

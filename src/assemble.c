@@ -475,7 +475,7 @@ asm_line(struct assembler *a, const struct logrec *r, const uint32_t *cand,
 			int stale = position > c->pos_last &&
 			    position - c->pos_last > a->o.idle_bytes;
 			if (!stale && r->ts && c->ts_last &&
-			    r->ts - c->ts_last > (c->rule->gap_ms + 5000) * 1000000LL)
+			    sh_time_apart(r->ts, c->ts_last, c->rule->gap_ms + 5000))
 				stale = 1;
 			if (!stale && a->o.hold_ms > 0) {
 				if (!now)
@@ -495,7 +495,7 @@ asm_line(struct assembler *a, const struct logrec *r, const uint32_t *cand,
 		/* whole-second timestamps hide up to a second of the gap */
 		int64_t slack = r->ts_prec == 0 || c->ts_prec == 0 ? 1000 : 0;
 		if (r->ts && c->ts_last &&
-		    r->ts - c->ts_last > (ru->gap_ms + slack) * 1000000LL) {
+		    sh_time_apart(r->ts, c->ts_last, ru->gap_ms + slack)) {
 			close_at(a, i);
 		} else if (rs_rule_matches(a->rs, ru, PK_END, r->msg.s, r->msg.len,
 		    NULL)) {

@@ -13,6 +13,7 @@
 #include "verbs.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,13 +351,13 @@ params(const cJSON *a, struct rp_params *p)
 	const cJSON *to = js_get(a, "timeout");
 
 	memset(p, 0, sizeof *p);
+	/* clamped: a diagnosis record's 1e300 must not reach a cast */
 	if (cJSON_IsNumber(mem))
-		p->memory_mb = mem->valuedouble > 1e7 ? 10000000 :
-		    (long)mem->valuedouble;
+		p->memory_mb = (long)js_int(mem, -1, 10000000, 0);
 	else if (cJSON_IsNumber(mb))
-		p->memory_mb = (long)mb->valuedouble;
+		p->memory_mb = (long)js_int(mb, -1, 10000000, 0);
 	p->signal = js_get_str(a, "signal");
-	p->timeout_s = cJSON_IsNumber(to) ? (int)to->valuedouble : 0;
+	p->timeout_s = (int)js_int(to, INT_MIN, INT_MAX, 0);
 	p->image = js_get_str(a, "image");
 }
 

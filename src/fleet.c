@@ -4,6 +4,7 @@
 #include "timefmt.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,14 @@ gn(const cJSON *o, const char *path, double dflt)
 	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }
 
+/* An integer member, clamped to an int (an API answer's 1e300 must not
+ * reach a cast: tests/fuzz/fuzz_fleet). */
+static int
+gi(const cJSON *o, const char *path, int dflt)
+{
+	return (int)js_int(js_get(o, path), INT_MIN, INT_MAX, dflt);
+}
+
 static int
 gb(const cJSON *o, const char *path)
 {
@@ -33,8 +42,9 @@ fl_time_ms(const cJSON *v)
 {
 	int64_t ns;
 
+	/* within ±2^43 ms (year ±280,000): ms * 1e6 still fits in ns */
 	if (cJSON_IsNumber(v))
-		return (int64_t)v->valuedouble;
+		return js_int(v, -(INT64_C(1) << 43), INT64_C(1) << 43, 0);
 	if (cJSON_IsString(v) && sh_time_parse(v->valuestring,
 	    strlen(v->valuestring), &ns, NULL) > 0)
 		return ns / 1000000;
@@ -79,8 +89,7 @@ restart_policy(const cJSON *m, const char **policy, int *max)
 	else if (!strcmp(*policy, "no"))
 		*max = 0;
 	else
-		*max = (int)gn(r, "max_retries", 0) > 0 ?
-		    (int)gn(r, "max_retries", 0) : 10;
+		*max = gi(r, "max_retries", 0) > 0 ? gi(r, "max_retries", 0) : 10;
 	return r;
 }
 
@@ -107,12 +116,12 @@ fl_last_exit(const cJSON *m, struct fl_exit *x)
 	const cJSON *xe = exit_event(best);
 	x->have = 1;
 	x->ts = bt;
-	x->exit_code = (int)gn(xe, "exit_code", 0);
+	x->exit_code = gi(xe, "exit_code", 0);
 	x->oom = gb(xe, "oom_killed");
 	x->requested_stop = gb(xe, "requested_stop");
 	x->restarting = gb(xe, "restarting");
-	x->restart_count = (int)gn(best, "request.restart_count",
-	    gn(best, "request.MonitorEvent.restart_count", 0));
+	x->restart_count = gi(best, "request.restart_count",
+	    gi(best, "request.MonitorEvent.restart_count", 0));
 }
 
 int
@@ -450,7 +459,8 @@ fl_releases(const cJSON *machines, cJSON *const *versions, int n)
 	}
 	/* newest first: by version id; an image seen only as a machine's
 	 * current one (no version) counts as newest */
-	qsort(r, (size_t)nr, sizeof *r, cmp_rel);
+	if (nr > 1)     /* r is NULL when no image was seen (fuzz_fleet) */
+		qsort(r, (size_t)nr, sizeof *r, cmp_rel);
 	for (int a = 0; a < nr; a++) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "image", r[a].image);
@@ -469,6 +479,8 @@ fl_memory_max(const char *cpu_kind, int cpus)
 {
 	if (cpus < 1)
 		cpus = 1;
+	if (cpus > 256)
+		cpus = 256;     /* no overflow below (Fly's largest has 16) */
 	if (cpu_kind && !strcmp(cpu_kind, "performance"))
 		return 8192 * cpus;
 	return 2048 * cpus;

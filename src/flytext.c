@@ -23,6 +23,14 @@ add_clean(struct sbuf *b, const char *s, size_t n)
 	sbuf_add(b, s + n - run, run);
 }
 
+static int
+bare_instance(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return !s[n] && (n == 8 || n == 14);
+}
+
 static void
 colored(struct sbuf *b, const char *code, const char *s, int color)
 {
@@ -63,10 +71,16 @@ flytext_log(const struct logrec *r, struct sbuf *b, int color)
 	}
 	add_clean(b, r->provider, strlen(r->provider));
 	if (r->instance[0]) {
-		if (r->provider[0])
+		/* flyctl prints a bare instance when there is no provider, but
+		 * a bare token reads back as an instance only when it looks
+		 * like one (8 or 14 hex digits); any other keeps its brackets,
+		 * so the line parses back (found by tests/fuzz/fuzz_logrec:
+		 * "[x]" printed as "x", a provider) */
+		int br = r->provider[0] || !bare_instance(r->instance);
+		if (br)
 			sbuf_addc(b, '[');
 		add_clean(b, r->instance, strlen(r->instance));
-		if (r->provider[0])
+		if (br)
 			sbuf_addc(b, ']');
 	}
 	if (r->provider[0] || r->instance[0])

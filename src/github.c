@@ -513,10 +513,9 @@ item_of(const cJSON *j, struct gh_item *it)
 	const cJSON *num = js_get(j, "number"), *id = js_get(j, "id");
 
 	memset(it, 0, sizeof *it);
-	if (cJSON_IsNumber(num))
-		it->number = (long)num->valuedouble;
-	if (cJSON_IsNumber(id))
-		it->id = (long long)id->valuedouble;
+	/* clamped: an API answer's 1e300 must not reach a cast */
+	it->number = (long)js_int(num, 0, INT64_MAX, 0);
+	it->id = (long long)js_int(id, 0, INT64_MAX, 0);
 	copy_str(it->html_url, sizeof it->html_url, js_get_str(j, "html_url"));
 	copy_str(it->state, sizeof it->state, js_get_str(j, "state"));
 	it->draft = cJSON_IsTrue(js_get(j, "draft"));

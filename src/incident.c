@@ -105,7 +105,7 @@ p_all(const struct inc_table *t, const struct incident *i, int64_t a)
 static int
 p_behind(const struct inc_table *t, const struct incident *i, int64_t wm)
 {
-	return wm - i->last_ns > t->window_ms * 1000000;
+	return sh_time_apart(wm, i->last_ns, t->window_ms);
 }
 
 static int
@@ -270,7 +270,7 @@ inc_add(struct inc_table *t, const cJSON *crash, const char *raw, size_t n,
 	for (inc = t->open; inc; inc = inc->next)
 		if (!strcmp(inc->fp, fp) && !strcmp(inc->app, app))
 			break;
-	if (inc && ns - inc->last_ns > t->window_ms * 1000000) {
+	if (inc && sh_time_apart(ns, inc->last_ns, t->window_ms)) {
 		close_where(t, p_is, (intptr_t)inc);
 		inc = NULL;
 	}

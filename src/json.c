@@ -223,6 +223,24 @@ js_get_str(const struct cJSON *obj, const char *path)
 	return cJSON_IsString(it) ? it->valuestring : NULL;
 }
 
+int64_t
+js_int(const cJSON *v, int64_t lo, int64_t hi, int64_t dflt)
+{
+	double d;
+
+	if (!cJSON_IsNumber(v))
+		return dflt;
+	d = v->valuedouble;
+	if (d != d)
+		return dflt;
+	/* (double)hi may round up past hi: compare, then cast below it */
+	if (d <= (double)lo)
+		return lo;
+	if (d >= (double)hi)
+		return hi;
+	return (int64_t)d;
+}
+
 /* cJSON recurses per nesting level; its own limit (1000) is too deep for
  * our stack budget under sanitizers, so reject deep input first. */
 #define JS_MAX_DEPTH 64

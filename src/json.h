@@ -38,6 +38,13 @@ void js_utf8_fix(struct sbuf *b);
 const struct cJSON *js_get(const struct cJSON *obj, const char *path);
 const char *js_get_str(const struct cJSON *obj, const char *path);
 
+/* js_int is the number v as an integer, clamped to [lo, hi] (dflt when v
+ * is not a number). cJSON keeps numbers as doubles, and converting one
+ * outside the integer's range is undefined behaviour: 1e300 from an API
+ * answer or an MCP client must not reach a plain cast (found with the
+ * tests/fuzz targets). */
+int64_t js_int(const struct cJSON *v, int64_t lo, int64_t hi, int64_t dflt);
+
 /* js_parse parses s[0..n) (need not be NUL-terminated) with a nesting cap;
  * returns a tree to free with cJSON_Delete, or NULL. */
 struct cJSON *js_parse(const char *s, size_t n);

@@ -241,6 +241,8 @@ alternate(struct info a, struct info b)
 
 static struct info parse_alt(struct parser *p);
 
+static int parse_bound(struct parser *p, long *min, long *max);
+
 static void
 skip_space(struct parser *p)
 {
@@ -559,6 +561,35 @@ parse_special_group(struct parser *p, int *flags_only)
 	return info_unknown();
 }
 
+/* Skip blanks (with x) and what PCRE2 ignores: a \E that ends no \Q and
+ * an empty \Q\E. A quantifier after them repeats the atom before (found
+ * by tests/fuzz/fuzz_literal: "MA\E?" was taken to require "MA"). */
+static void
+skip_noop(struct parser *p)
+{
+	for (;;) {
+		skip_space(p);
+		if (p->p[0] == '\\' && p->p[1] == 'E')
+			p->p += 2;
+		else if (!strncmp(p->p, "\\Q\\E", 4))
+			p->p += 4;
+		else
+			return;
+	}
+}
+
+/* Does a quantifier come next (after what skip_noop skips)? */
+static int
+quantifier_next(struct parser *p)
+{
+	struct parser q = *p;
+	long min, max;
+
+	skip_noop(&q);
+	return *q.p == '*' || *q.p == '+' || *q.p == '?' ||
+	    (*q.p == '{' && parse_bound(&q, &min, &max));
+}
+
 static struct info
 parse_atom(struct parser *p)
 {
@@ -619,6 +650,9 @@ parse_atom(struct parser *p)
 			const char *e = strstr(s, "\\E");
 			size_t n = e ? (size_t)(e - s) : strlen(s);
 			p->p = s + n + (e ? 2 : 0);
+			/* a quantifier after \Qab\E repeats only the b: not ours */
+			if (n > char_len(s) && quantifier_next(p))
+				p->bail = 1;
 			return info_exact(s, n, p->caseless);
 		}
 		if (*p->p == 'E') {
@@ -667,7 +701,7 @@ parse_quantified(struct parser *p)
 	struct info in = parse_atom(p);
 	long min, max;
 
-	skip_space(p);
+	skip_noop(p);
 	for (;;) {
 		char c = *p->p;
 		if (c == '*' || c == '?' || c == '+') {
@@ -707,7 +741,7 @@ parse_quantified(struct parser *p)
 		} else {
 			set_free(&in.exact);
 		}
-		skip_space(p);
+		skip_noop(p);
 	}
 }
 
@@ -722,7 +756,7 @@ parse_concat(struct parser *p)
 	int all_exact = 1;
 
 	for (;;) {
-		skip_space(p);
+		skip_noop(p);
 		if (p->bail || !*p->p || *p->p == '|' || *p->p == ')')
 			break;
 		struct info e = parse_quantified(p);

@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CALLS 16        /* answered per turn */
 #define RUN_CALLS 8         /* executed per turn */
+#define LLM_MAX_TOKENS 1000000000L  /* usage counts above are clamped */
 
 static const char *const default_url[] = {
 	[LLM_OPENAI] = "https://api.openai.com/v1",
@@ -94,22 +94,8 @@ llm_release(struct llm *l)
 
 /* ---- one exchange ---- */
 
-struct call {
-	char *id, *name;
-	cJSON *args;            /* NULL when argerr is set */
-	const char *argerr;
-};
-
-struct reply {
-	char *text;
-	struct call calls[MAX_CALLS];
-	int ncalls;
-	cJSON *assistant;       /* the message to append */
-	long in, out;
-};
-
-static void
-reply_release(struct reply *r)
+void
+llm_reply_release(struct llm_reply *r)
 {
 	free(r->text);
 	for (int i = 0; i < r->ncalls; i++) {
@@ -188,9 +174,8 @@ body(struct llm *l, const struct llm_job *j, const cJSON *msgs,
 	cJSON_Delete(o);
 }
 
-/* The error message of an error body, in any of the shapes servers use. */
-static void
-error_text(const struct http_resp *r, char *out, size_t n)
+void
+llm_error_text(const struct http_resp *r, char *out, size_t n)
 {
 	cJSON *j = r->body.len ? js_parse(r->body.s, r->body.len) : NULL;
 	const char *m = js_get_str(j, "error.message");
@@ -223,7 +208,7 @@ dupn(const char *s)
 }
 
 static void
-set_args(struct call *c, const cJSON *a)
+set_args(struct llm_call *c, const cJSON *a)
 {
 	if (cJSON_IsString(a)) {
 		const char *s = a->valuestring;
@@ -251,7 +236,7 @@ set_args(struct call *c, const cJSON *a)
 }
 
 static int
-parse_openai(const char *s, size_t n, struct reply *r)
+parse_openai(const char *s, size_t n, struct llm_reply *r)
 {
 	cJSON *o = js_parse(s, n);
 	const cJSON *msg, *content, *calls, *u;
@@ -283,9 +268,9 @@ parse_openai(const char *s, size_t n, struct reply *r)
 	if (cJSON_GetArraySize(calls) > 0) {
 		cJSON *tc = cJSON_CreateArray();
 		cJSON_AddNullToObject(a, "content");
-		for (const cJSON *c = calls->child; c && r->ncalls < MAX_CALLS;
+		for (const cJSON *c = calls->child; c && r->ncalls < LLM_MAX_CALLS;
 		    c = c->next) {
-			struct call *k = &r->calls[r->ncalls];
+			struct llm_call *k = &r->calls[r->ncalls];
 			const char *id = js_get_str(c, "id");
 			char gen[32];
 			snprintf(gen, sizeof gen, "call_%d", r->ncalls + 1);
@@ -314,21 +299,17 @@ parse_openai(const char *s, size_t n, struct reply *r)
 		cJSON_AddStringToObject(a, "content", r->text);
 	}
 	r->assistant = a;
+	/* clamped: the counts are the server's (tests/fuzz/fuzz_llm) */
 	u = js_get(o, "usage");
-	if (cJSON_IsNumber(js_get(u, "prompt_tokens")))
-		r->in = (long)js_get(u, "prompt_tokens")->valuedouble;
-	else
-		r->in = -1;
-	if (cJSON_IsNumber(js_get(u, "completion_tokens")))
-		r->out = (long)js_get(u, "completion_tokens")->valuedouble;
-	else
-		r->out = -1;
+	r->in = (long)js_int(js_get(u, "prompt_tokens"), -1, LLM_MAX_TOKENS, -1);
+	r->out = (long)js_int(js_get(u, "completion_tokens"), -1, LLM_MAX_TOKENS,
+	    -1);
 	cJSON_Delete(o);
 	return 0;
 }
 
 static int
-parse_anthropic(const char *s, size_t n, struct reply *r)
+parse_anthropic(const char *s, size_t n, struct llm_reply *r)
 {
 	cJSON *o = js_parse(s, n);
 	const cJSON *content, *u;
@@ -349,8 +330,8 @@ parse_anthropic(const char *s, size_t n, struct reply *r)
 			continue;
 		if (!strcmp(type, "text") && js_get_str(b, "text")) {
 			sbuf_adds(&t, js_get_str(b, "text"));
-		} else if (!strcmp(type, "tool_use") && r->ncalls < MAX_CALLS) {
-			struct call *k = &r->calls[r->ncalls++];
+		} else if (!strcmp(type, "tool_use") && r->ncalls < LLM_MAX_CALLS) {
+			struct llm_call *k = &r->calls[r->ncalls++];
 			k->id = dupn(js_get_str(b, "id"));
 			k->name = dupn(js_get_str(b, "name"));
 			set_args(k, js_get(b, "input"));
@@ -362,19 +343,26 @@ parse_anthropic(const char *s, size_t n, struct reply *r)
 	cJSON_AddItemToObject(r->assistant, "content", cJSON_Duplicate(content,
 	    1));
 	u = js_get(o, "usage");
-	r->in = cJSON_IsNumber(js_get(u, "input_tokens")) ?
-	    (long)js_get(u, "input_tokens")->valuedouble : -1;
-	r->out = cJSON_IsNumber(js_get(u, "output_tokens")) ?
-	    (long)js_get(u, "output_tokens")->valuedouble : -1;
+	r->in = (long)js_int(js_get(u, "input_tokens"), -1, LLM_MAX_TOKENS, -1);
+	r->out = (long)js_int(js_get(u, "output_tokens"), -1, LLM_MAX_TOKENS, -1);
 	cJSON_Delete(o);
 	return 0;
+}
+
+int
+llm_parse_reply(enum llm_kind kind, const char *s, size_t n,
+    struct llm_reply *r)
+{
+	memset(r, 0, sizeof *r);
+	return kind == LLM_OPENAI ? parse_openai(s, n, r) :
+	    parse_anthropic(s, n, r);
 }
 
 /* Send the conversation and read one reply, retrying within the deadline.
  * Returns 0, or -1 with j->why set. */
 static int
 exchange(struct llm *l, struct llm_job *j, const cJSON *msgs,
-    const cJSON *tools, int allow_tools, long used, struct reply *rep)
+    const cJSON *tools, int allow_tools, long used, struct llm_reply *rep)
 {
 	struct backoff bo;
 	struct http_resp r;
@@ -416,8 +404,7 @@ exchange(struct llm *l, struct llm_job *j, const cJSON *msgs,
 		j->requests++;
 		attempt++;
 		if (v == HTTP_OK) {
-			int prc = l->kind == LLM_OPENAI ? parse_openai(r.body.s, r.body.len,
-			    rep) : parse_anthropic(r.body.s, r.body.len, rep);
+			int prc = llm_parse_reply(l->kind, r.body.s, r.body.len, rep);
 			if (prc == 0) {
 				if (rep->in < 0)
 					rep->in = est;
@@ -426,13 +413,13 @@ exchange(struct llm *l, struct llm_job *j, const cJSON *msgs,
 				rc = 0;
 				break;
 			}
-			reply_release(rep);
+			llm_reply_release(rep);
 			snprintf(err, sizeof err, "HTTP %ld with a body that is not a "
 			    "%s response", r.status, l->kind == LLM_OPENAI ?
 			    "chat completion" : "Messages API");
 			v = HTTP_RETRY;
 		} else {
-			error_text(&r, err, sizeof err);
+			llm_error_text(&r, err, sizeof err);
 		}
 		l->errors++;
 		if (v == HTTP_FATAL && r.status == 400) {
@@ -501,8 +488,8 @@ add_user(struct llm *l, cJSON *msgs, const char *text)
 /* Answer every call of the reply: run up to RUN_CALLS of them (or none,
  * when over is set) and append the results in the provider's form. */
 static void
-answer_calls(struct llm *l, struct llm_job *j, cJSON *msgs, struct reply *r,
-    int over)
+answer_calls(struct llm *l, struct llm_job *j, cJSON *msgs,
+    struct llm_reply *r, int over)
 {
 	cJSON *user = NULL, *blocks = NULL;
 	struct sbuf out;
@@ -514,7 +501,7 @@ answer_calls(struct llm *l, struct llm_job *j, cJSON *msgs, struct reply *r,
 	}
 	sbuf_init(&out);
 	for (int i = 0; i < r->ncalls; i++) {
-		struct call *c = &r->calls[i];
+		struct llm_call *c = &r->calls[i];
 		int err = 1;
 		sbuf_reset(&out);
 		if (over)
@@ -554,7 +541,7 @@ int
 llm_run(struct llm *l, struct llm_job *j)
 {
 	cJSON *msgs = cJSON_CreateArray(), *tools = at_schemas(j->tools);
-	struct reply r;
+	struct llm_reply r;
 	struct sbuf errs;
 	int rounds = 0, over = 0, rc = -1;
 
@@ -589,7 +576,7 @@ llm_run(struct llm *l, struct llm_job *j)
 			answer_calls(l, j, msgs, &r, !allow);
 			if (allow)
 				rounds++;
-			reply_release(&r);
+			llm_reply_release(&r);
 			continue;
 		}
 		cJSON *ans = jo_extract(r.text, strlen(r.text));
@@ -618,9 +605,9 @@ llm_run(struct llm *l, struct llm_job *j)
 		pr_repair(&m, errs.s ? errs.s : "");
 		add_user(l, msgs, m.s);
 		sbuf_release(&m);
-		reply_release(&r);
+		llm_reply_release(&r);
 	}
-	reply_release(&r);
+	llm_reply_release(&r);
 	sbuf_release(&errs);
 	cJSON_Delete(msgs);
 	cJSON_Delete(tools);

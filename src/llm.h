@@ -72,6 +72,37 @@ struct llm_job {
 	char why[320];            /* when llm_run fails */
 };
 
+/* One reply of the model, as parsed from a 200 response body. */
+#define LLM_MAX_CALLS 16          /* tool calls taken from one reply */
+
+struct llm_call {
+	char *id, *name;          /* never NULL (a missing id is made up) */
+	struct cJSON *args;       /* an object; NULL when argerr is set */
+	const char *argerr;       /* what to tell the model about its args */
+};
+
+struct llm_reply {
+	char *text;               /* the answer text ("" when none) */
+	struct llm_call calls[LLM_MAX_CALLS];
+	int ncalls;
+	struct cJSON *assistant;  /* the message to echo in the conversation */
+	long in, out;             /* usage; -1 when the body gave none */
+};
+
+/* llm_parse_reply parses a Chat Completions (LLM_OPENAI) or Messages
+ * (LLM_ANTHROPIC) response body s[0..n) into r, which it initializes.
+ * Returns 0, or -1 when the body is not such a response. Either way the
+ * caller releases r with llm_reply_release. llm_run uses it for every
+ * reply (and tests/fuzz/fuzz_llm.c feeds it arbitrary bytes). */
+int llm_parse_reply(enum llm_kind kind, const char *s, size_t n,
+    struct llm_reply *r);
+void llm_reply_release(struct llm_reply *r);
+
+/* llm_error_text writes a one-line description of a failed response: the
+ * status and the error message of a JSON error body in any of the shapes
+ * servers use, else http_error_text's. */
+void llm_error_text(const struct http_resp *r, char *out, size_t n);
+
 /* llm_run runs the agent for one incident. Returns 0 with job->fields
  * set, or -1 with job->why saying what went wrong (the caller then uses
  * the rules backend). */

@@ -40,10 +40,12 @@ struct mev {
 	int dirty;
 };
 
+/* Numbers of an API answer, clamped (1e300 must not reach a cast, and a
+ * time in ms times 1e6 must fit in ns). */
 static int64_t
 num(const cJSON *j, int64_t def)
 {
-	return cJSON_IsNumber(j) ? (int64_t)j->valuedouble : def;
+	return js_int(j, -(INT64_C(1) << 43), INT64_C(1) << 43, def);
 }
 
 static void

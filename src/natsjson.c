@@ -15,11 +15,18 @@ struct nj {
 	const char *p, *end;
 	struct logrec *r;
 	int have_msg, have_fly;
+	unsigned seen;      /* fields and objects met (SEEN_*) */
 	char ts[64];
 };
 
 enum field { F_NONE, F_PROVIDER, F_INSTANCE, F_NAME, F_REGION, F_LEVEL,
 	F_MESSAGE, F_TIMESTAMP };
+
+/* cJSON finds the first of duplicate members, so only the first of each
+ * wanted field and of each object on the way to one counts; later ones
+ * are skipped like unknown members. */
+#define SEEN_FIELD(f) (1u << (f))
+#define SEEN_PATH(p) (1u << (8 + (p)))
 
 static void
 ws(struct nj *j)
@@ -132,6 +139,9 @@ string(struct nj *j, struct sbuf *b)
 				p += 6;
 			} else if (cp >= 0xd800 && cp <= 0xdfff) {
 				return -1;      /* a lone surrogate: let cJSON judge */
+			} else if (cp == 0) {
+				/* cJSON's strings end at a NUL: let it judge */
+				return -1;
 			}
 			if (b)
 				put_utf8(b, cp);
@@ -149,6 +159,17 @@ string(struct nj *j, struct sbuf *b)
 }
 
 static int value(struct nj *j, int depth, int path);
+
+/* Skip a run of digits; returns how many. */
+static size_t
+digits(struct nj *j)
+{
+	const char *s = j->p;
+
+	while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
+		j->p++;
+	return (size_t)(j->p - s);
+}
 
 /* Member names we care about, by the path leading to them. */
 enum path { P_TOP, P_EVENT, P_FLY, P_APP, P_LOG, P_OTHER };
@@ -173,10 +194,13 @@ object(struct nj *j, int depth, int path)
 	for (;;) {
 		ws(j);
 		const char *k = j->p + 1;
-		/* keys we match contain no escapes; others are skipped */
 		if (string(j, NULL) < 0)
 			return -1;
 		size_t kn = (size_t)(j->p - 1 - k);
+		/* keys are matched as written: a key with an escape might be
+		 * one we want ("mess\u0061ge"), so let cJSON judge */
+		if (memchr(k, '\\', kn))
+			return -1;
 		ws(j);
 		if (j->p >= j->end || *j->p != ':')
 			return -1;
@@ -208,6 +232,16 @@ object(struct nj *j, int depth, int path)
 		case P_LOG:
 			field = key_is(k, kn, "level") ? F_LEVEL : F_NONE;
 			break;
+		}
+		if (sub != P_OTHER) {
+			if (j->seen & SEEN_PATH(sub))
+				sub = P_OTHER;
+			j->seen |= SEEN_PATH(sub);
+		}
+		if (field != F_NONE) {
+			if (j->seen & SEEN_FIELD(field))
+				field = F_NONE;
+			j->seen |= SEEN_FIELD(field);
 		}
 		if (field != F_NONE) {
 			if (value(j, depth + 1, -field) < 0)
@@ -244,7 +278,7 @@ copy_field(struct logrec *r, int field, const struct sbuf *b)
 	case F_LEVEL: dst = r->level; cap = sizeof r->level; break;
 	default: return;
 	}
-	if (!dst[0])        /* the first of duplicate members counts */
+	if (!dst[0])
 		sh_copy(dst, cap, b->s ? b->s : "", b->len);
 }
 
@@ -304,27 +338,50 @@ value(struct nj *j, int depth, int path)
 			return -1;
 		}
 	}
-	/* numbers and literals: their characters */
-	const char *s = j->p;
-	while (j->p < j->end && (strchr("+-.eE", *j->p) ||
-	    (*j->p >= '0' && *j->p <= '9') || (*j->p >= 'a' && *j->p <= 'z')))
+	/* literals, and numbers as JSON writes them (a subset of what cJSON
+	 * takes; "-fly" or "1true" were taken here before, found by
+	 * tests/fuzz/fuzz_natsjson) */
+	static const char *const lit[] = { "true", "false", "null" };
+	for (int i = 0; i < 3; i++) {
+		size_t n = strlen(lit[i]);
+		if ((size_t)(j->end - j->p) >= n && !memcmp(j->p, lit[i], n)) {
+			j->p += n;
+			return 0;
+		}
+	}
+	if (j->p < j->end && *j->p == '-')
 		j->p++;
-	size_t n = (size_t)(j->p - s);
-	if (n == 0)
+	if (j->p >= j->end || *j->p < '0' || *j->p > '9')
 		return -1;
-	if ((c >= 'a' && c <= 'z') && !(key_is(s, n, "true") ||
-	    key_is(s, n, "false") || key_is(s, n, "null")))
-		return -1;
+	if (*j->p == '0')
+		j->p++;
+	else
+		digits(j);
+	if (j->p < j->end && *j->p == '.') {
+		j->p++;
+		if (!digits(j))
+			return -1;
+	}
+	if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
+		j->p++;
+		if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
+			j->p++;
+		if (!digits(j))
+			return -1;
+	}
 	return 0;
 }
 
 int
 nj_decode(struct logrec *r, const char *s, size_t n)
 {
-	struct nj j = { s, s + n, r, 0, 0, "" };
+	struct nj j = { s, s + n, r, 0, 0, 0, "" };
 
 	lr_clear(r);
-	ws(&j);
+	/* lr_decode skips only blanks before the '{' (a leading newline was
+	 * skipped here) */
+	while (j.p < j.end && (*j.p == ' ' || *j.p == '\t'))
+		j.p++;
 	if (j.p >= j.end || *j.p != '{')
 		return -1;
 	if (object(&j, 0, P_TOP) < 0)
@@ -341,6 +398,10 @@ nj_decode(struct logrec *r, const char *s, size_t n)
 		sbuf_add(&r->msg, "", 0);
 	r->msg.len = sh_strip_ansi(r->msg.s, r->msg.len);
 	r->msg.s[r->msg.len] = '\0';
+	/* as lr_decode: invalid UTF-8 becomes U+FFFD in the message (found by
+	 * tests/fuzz/fuzz_natsjson: raw bytes were kept, so the text output
+	 * and the message length differed from lr_decode's) */
+	js_utf8_fix(&r->msg);
 	if (j.ts[0] && sh_time_parse(j.ts, strlen(j.ts), &r->ts, &r->ts_prec) < 0)
 		r->ts = 0;
 	memcpy(r->source, "nats", 5);

@@ -142,7 +142,13 @@ rd_chunk(struct reader *r, struct rd_chunk *c, int timeout_ms)
 				r->consumed += c->n;
 				return RD_OK;
 			}
-			if (r->len - r->pos >= r->linecap) {
+			/* more than the cap without a newline: the line is longer.
+			 * Exactly the cap may still end with the next byte read
+			 * (found by tests/fuzz/fuzz_reader: a line of exactly the
+			 * cap was cut when its newline came in a later read, or
+			 * when it was the last line, and whole otherwise). There
+			 * is room: a block holds a cap and MINREAD more. */
+			if (r->len - r->pos > r->linecap) {
 				c->p = base;
 				c->n = r->linecap;
 				c->truncated = 1;

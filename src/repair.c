@@ -165,11 +165,10 @@ plan_memory(struct mx *mx, const struct rp_params *p, struct rp_plan *pl,
 		return rc;
 	st = gs(m, "state");
 	g = js_get(m, "config.guest");
-	cur = cJSON_IsNumber(js_get(g, "memory_mb")) ?
-	    (long)js_get(g, "memory_mb")->valuedouble : 256;
+	/* clamped: numbers of an API answer must not reach a plain cast */
+	cur = (long)js_int(js_get(g, "memory_mb"), 0, 1L << 30, 256);
 	fly_max = fl_memory_max(js_get_str(g, "cpu_kind"),
-	    cJSON_IsNumber(js_get(g, "cpus")) ? (int)js_get(g, "cpus")->valuedouble :
-	    1);
+	    (int)js_int(js_get(g, "cpus"), 0, 1024, 1));
 	if (gone(st) || transient(st)) {
 		rc = reason(why, n, gone(st) ? RP_DENY : RP_SKIP, "machine %s is %s",
 		    pl->machine, st);
@@ -177,7 +176,7 @@ plan_memory(struct mx *mx, const struct rp_params *p, struct rp_plan *pl,
 	}
 	if (pl->undo) {
 		const cJSON *u = js_get(pl->undo, "memory_mb");
-		to = cJSON_IsNumber(u) ? (long)u->valuedouble : 0;
+		to = (long)js_int(u, 0, 1L << 30, 0);
 		if (to < 256) {
 			rc = reason(why, n, RP_FAIL, "nothing recorded to undo");
 			goto out;

@@ -155,6 +155,19 @@ sh_time_format(int64_t ns, int prec, char *out)
 	return n;
 }
 
+int
+sh_time_apart(int64_t later, int64_t earlier, int64_t ms)
+{
+	if (later <= earlier)
+		return 0;
+	if (ms < 0)
+		return 1;
+	/* the difference is below 2^64 ns, about 1.8e13 ms */
+	if ((uint64_t)ms >= UINT64_MAX / 1000000u)
+		return 0;
+	return (uint64_t)later - (uint64_t)earlier > (uint64_t)ms * 1000000u;
+}
+
 int64_t
 sh_time_now(void)
 {

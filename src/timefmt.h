@@ -20,6 +20,12 @@ int sh_time_parse(const char *s, size_t n, int64_t *ns, int *prec);
  * returns the length. */
 int sh_time_format(int64_t ns, int prec, char *out);
 
+/* sh_time_apart: is later more than ms milliseconds after earlier (both
+ * ns)? Without overflow: times of years 1700..2200 are far enough apart
+ * that later - earlier does not fit in 64 bits, and ms * 1000000 may not
+ * either (found by tests/fuzz/fuzz_scan). */
+int sh_time_apart(int64_t later, int64_t earlier, int64_t ms);
+
 /* The current wall-clock time in nanoseconds. */
 int64_t sh_time_now(void);
 

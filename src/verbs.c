@@ -195,7 +195,9 @@ vb_check(const struct verb *v, const cJSON *args, struct sbuf *err)
 		}
 		if (p->type == VB_INTEGER) {
 			double d = cJSON_IsNumber(a) ? a->valuedouble : -1e300;
-			if (d != (double)(long)d || d < p->lo || d > p->hi) {
+			/* the range first: (long)1e300 is undefined behaviour
+			 * (found with tests/fuzz/fuzz_mcp) */
+			if (!(d >= p->lo && d <= p->hi) || d != (double)(long)d) {
 				sbuf_addf(err, "\"%s\" must be an integer from %ld to %ld",
 				    p->name, p->lo, p->hi);
 				return -1;

@@ -33,6 +33,21 @@ main(void)
 	sbuf_adds(&r.msg, "bell\a esc\033[31m red");
 	flytext_log(&r, &b, 0);
 	T_STR(b.s, "[info]bell? esc?[31m red", "control characters replaced");
+	/* no provider: a machine id prints bare, like flyctl; anything else
+	 * keeps its brackets so that it reads back as the instance */
+	sbuf_reset(&b);
+	lr_decode(&r, "2024-10-07T11:37:16Z [web-1] cdg [info]x", 40);
+	flytext_log(&r, &b, 0);
+	T_STR(b.s, "2024-10-07T11:37:16Z [web-1] cdg [info]x",
+	    "an instance that is not a machine id keeps its brackets");
+	lr_decode(&back, b.s, b.len);
+	T_OK(back.kind == LR_FLYTEXT && !strcmp(back.instance, "web-1") &&
+	    !back.provider[0], "and reads back as the instance");
+	sbuf_reset(&b);
+	lr_decode(&r, "2024-10-07T11:37:16Z 2865134a394268 cdg [info]x", 47);
+	flytext_log(&r, &b, 0);
+	T_STR(b.s, "2024-10-07T11:37:16Z 2865134a394268 cdg [info]x",
+	    "a machine id without a provider prints bare");
 	sbuf_reset(&b);
 	lr_decode(&r, line, strlen(line));
 	flytext_log(&r, &b, 1);

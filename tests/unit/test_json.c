@@ -275,6 +275,22 @@ main(void)
 		T_OK(o != NULL, "js_parse honours the length");
 		cJSON_Delete(o);
 	}
+	/* js_int: numbers of any size, clamped, never a plain cast */
+	{
+		const char *t = "{\"big\":1e300,\"neg\":-1e300,\"n\":42.9,"
+		    "\"m\":-7,\"s\":\"12\",\"max\":9223372036854775807}";
+		cJSON *o = js_parse(t, strlen(t));
+		T_OK(js_int(js_get(o, "big"), 0, 100, -1) == 100, "js_int: 1e300 is hi");
+		T_OK(js_int(js_get(o, "neg"), -5, 100, -1) == -5, "js_int: -1e300 is lo");
+		T_OK(js_int(js_get(o, "n"), 0, 100, -1) == 42, "js_int: 42.9 is 42");
+		T_OK(js_int(js_get(o, "m"), -100, 100, 0) == -7, "js_int: -7");
+		T_OK(js_int(js_get(o, "s"), 0, 100, -1) == -1,
+		    "js_int: a string is not a number");
+		T_OK(js_int(js_get(o, "nope"), 0, 100, 9) == 9, "js_int: missing");
+		T_OK(js_int(js_get(o, "max"), INT64_MIN, INT64_MAX, 0) == INT64_MAX,
+		    "js_int: 2^63 (as a double) is INT64_MAX");
+		cJSON_Delete(o);
+	}
 	sbuf_release(&strbuf);
 	return t_done();
 }

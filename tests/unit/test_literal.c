@@ -164,6 +164,12 @@ static const struct pcase cases[] = {
 	  "c0|c1|c2|c3|c4|c5|c6|c7|c8|c9|d0|d1)?xyz", { "xyz", "d1xyz" } },
 	{ "(?:ab|cd|ef|gh|ij|kl|mn|op|qr|st|uv|wx|yz|AB|CD|EF|GH)?(?:12|34)?zzz",
 	  { "zzz", "ab34zzz" } },
+	/* PCRE2 ignores a stray \E: the quantifier after it repeats the atom
+	 * before (fuzz_literal found "MA\E?" taken to require "MA") */
+	{ "A?M?MA\\E?MA?xyz", { "AMMxyz", "MMAxyz" } },
+	{ "abcd\\E?efg", { "abcefg" } },
+	{ "abcd\\Q\\E+efg", { "abcdddefg" } },
+	{ "\\Qabc\\E{2}xyz", { "abccxyz" } },
 };
 
 static void
@@ -345,6 +351,8 @@ main(void)
 	EXPECT("\\tat com\\.", "\tat com.");
 	EXPECT("\\Qa.b*c(\\E\\d", "a.b*c(");
 	EXPECT("\\Q[x]+\\E", "[x]+");
+	EXPECT("abcd\\E?e", "abce", "abcde");
+	EXPECT("abc\\Edef", "abcdef");
 	EXPECT("(?:abc){2}", "abcabc");
 	EXPECT("(?:abc)+", "abc");
 	EXPECT("x*abc", "abc");

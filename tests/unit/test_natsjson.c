@@ -43,6 +43,8 @@ main(int argc, char **argv)
 		FLY("\"trailing newline\\n\""),
 		FLY("\"\\u001b[31mred\\u001b[0m text\""),
 		FLY("\"\""),
+		/* invalid UTF-8 becomes U+FFFD on both paths (fuzz_natsjson) */
+		FLY("\"bad \xff\xfe utf8 \xe2\x82 cut \xc3\""),
 		"{ \"message\" : \"spaced\" , \"fly\" : { \"region\" : \"lhr\" } }",
 		"{\"fly\":{\"app\":{\"name\":\"x\",\"extra\":[1,2.5e3,{\"a\":null}]}},"
 		    "\"message\":\"m\",\"n\":-1.5,\"t\":true,\"f\":false}",
@@ -52,6 +54,13 @@ main(int argc, char **argv)
 		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		    "\"}}}",
+		/* duplicates: the first member counts, also an empty one, and
+		 * only the first "fly" object is read (fuzz_natsjson) */
+		"{\"fly\":{\"region\":\"\",\"region\":\"x\"},\"message\":\"m\","
+		    "\"fly\":{\"app\":{\"name\":\"y\"}},\"timestamp\":\"\","
+		    "\"timestamp\":\"2026-11-28T03:45:13Z\"}",
+		"{\"fly\":1,\"fly\":{\"region\":\"x\"},\"message\":\"m\"}",
+		"{\"message\":\"n\",\"fly\":{},\"v\":[-0.5e+3,0,1E9,true,null]}",
 	};
 	static const char *const no[] = {
 		"{\"type\":\"log\",\"msg\":\"a record\"}",
@@ -63,6 +72,12 @@ main(int argc, char **argv)
 		"{\"message\":\"lone \\ud800 surrogate\",\"fly\":{}}",
 		"{\"message\":\"raw\ttab\",\"fly\":{}}",
 		"{\"message\":\"x\",\"fly\":{},\"v\":nope}",
+		/* what cJSON reads differently or refuses (fuzz_natsjson) */
+		"{\"message\":\"x\",\"fly\":{},\"n\":-fly}",
+		"{\"message\":\"x\",\"fly\":{},\"n\":1true}",
+		"\n{\"message\":\"x\",\"fly\":{}}",
+		"{\"message\":\"a\\u0000b\",\"fly\":{}}",
+		"{\"mess\\u0061ge\":\"a\",\"message\":\"b\",\"fly\":{}}",
 	};
 
 	lr_init(&a);

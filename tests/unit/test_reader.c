@@ -257,6 +257,30 @@ overlong_at_eof(void)
 }
 
 static void
+exactly_the_cap(void)
+{
+	/* a line of exactly the cap is whole, however it arrives: its
+	 * newline in a later read, or no newline at the end (fuzz_reader) */
+	static const struct piece p[] = {
+		{ "0123456789abcdef", 0, 0, 0 }, { "\n", 0, 0, 30 },
+		{ "0123456789abcdef\n0123456789abcdef", 0, 0, 30 },
+	};
+	pid_t pid;
+	int fd = feed(p, 3, &pid);
+	struct reader *r = rd_open(fd, "<pipe>", 16);
+	struct got g;
+	read_all(r, &g, 0);
+	T_OK(g.n == 3 && g.rc == RD_EOF, "exactly the cap: 3 lines (%d)", g.n);
+	T_OK(g.len[0] == 16 && !g.trunc[0] && g.len[1] == 16 && !g.trunc[1] &&
+	    g.len[2] == 16 && !g.trunc[2] && rd_truncated(r) == 0,
+	    "exactly the cap: none truncated (%d %d %d)", g.trunc[0], g.trunc[1],
+	    g.trunc[2]);
+	rd_free(r);
+	close(fd);
+	reap(pid);
+}
+
+static void
 timeouts(void)
 {
 	static const struct piece p[] = {
@@ -356,6 +380,7 @@ main(void)
 	overlong_in_pieces();
 	overlong_at_once();
 	overlong_at_eof();
+	exactly_the_cap();
 	timeouts();
 	many_blocks_and_regions();
 	return t_done();

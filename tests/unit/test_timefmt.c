@@ -174,6 +174,19 @@ main(void)
 		T_OK(a > 1700000000LL * S && a < 4102444800LL * S,
 		    "sh_time_now is a plausible wall-clock time");
 	}
+	/* sh_time_apart: the years 1700 and 2200 are more than 2^63 ns apart
+	 * (fuzz_scan found the plain subtraction overflowing) */
+	{
+		int64_t a, b;
+		sh_time_parse("2200-01-01T00:00:00Z", 20, &a, NULL);
+		sh_time_parse("1700-01-01T00:00:00Z", 20, &b, NULL);
+		T_OK(sh_time_apart(a, b, 1000), "2200 is more than 1 s after 1700");
+		T_OK(!sh_time_apart(b, a, 1000), "1700 is not after 2200");
+		T_OK(!sh_time_apart(a, b, INT64_C(1000000000000000)),
+		    "nor 1e15 ms (a rule's largest gap) after it");
+		T_OK(sh_time_apart(2000000001, 0, 2000) &&
+		    !sh_time_apart(2000000000, 0, 2000), "2 s: strictly more");
+	}
 	{
 		/* beyond int64 nanoseconds (1677..2262): hostile input must be
 		 * refused or clamped, never overflow (UBSan aborts on that, so

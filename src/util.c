@@ -33,6 +33,9 @@ sh_init(const char *argv0)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	/* past a file size limit (ulimit -f) a write fails with EFBIG, which
+	 * the spool and the audit log report, instead of killing us */
+	sigaction(SIGXFSZ, &sa, NULL);
 	/* no SA_RESTART: a blocking read returns EINTR so the loop sees sh_stop */
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);

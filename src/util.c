@@ -4,8 +4,10 @@
 #include "util.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -173,6 +175,38 @@ die_pipe(void)
 	signal(SIGPIPE, SIG_DFL);
 	raise(SIGPIPE);
 	_exit(141);
+}
+
+void
+sh_out_reader_gone(void)
+{
+	die_pipe();
+}
+
+static int out_fifo = -1;        /* -1: not watched */
+
+void
+sh_out_watch(void)
+{
+	struct stat st;
+
+	out_fifo = fstat(1, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+int
+sh_out_watch_fd(void)
+{
+	return out_fifo > 0 ? 1 : -1;
+}
+
+void
+sh_out_check_reader(void)
+{
+	struct pollfd p = { .fd = 1, .events = 0 };
+
+	if (sh_out_watch_fd() == 1 && poll(&p, 1, 0) == 1 &&
+	    (p.revents & POLLERR))
+		die_pipe();
 }
 
 static void

@@ -170,6 +170,9 @@ main(int argc, char *argv[])
 		sh_warn("%d pattern(s) without a literal: every line is matched "
 		    "(slow); see crashgrep --test", rs->nunfiltered);
 
+	/* most input lines are dropped: without a reader we could read a
+	 * live stream for ever; end (141) as soon as it is gone */
+	sh_out_watch();
 	g = scan_new(rs, &so);
 	if (argc == 0 && scan_fd(g, 0, "<stdin>"))
 		status = SH_EX_IOERR;

@@ -39,7 +39,14 @@ struct dg {
 	unsigned long lineno;
 	struct sh_ratelimit badrl;
 	struct sbuf line;        /* the output line being written */
+	int spool_failing;       /* the last spool write failed */
+	struct sh_ratelimit spoolrl;
 };
+
+/* While the spool cannot be written (a full disk), incidents live only in
+ * memory: at most SPOOL_HOLD of them; past that the oldest is closed and
+ * diagnosed at once rather than kept waiting for its window. */
+#define SPOOL_HOLD 64
 
 static void
 usage(int code)
@@ -82,6 +89,43 @@ out_record(struct dg *g, const char *rec, size_t n, int diag)
 	sh_out_line(g->line.s, g->line.len);
 }
 
+/* Incidents that exist only in memory. */
+static int
+held(const struct dg *g)
+{
+	int n = 0;
+
+	for (const struct incident *i = g->t.open; i; i = i->next)
+		n += !i->ondisk;
+	return n;
+}
+
+/* Write one incident to the spool. The first failure says, in one line,
+ * that incidents are held in memory from now on; the first success after
+ * that says they are on disk again. */
+static void
+spool_write(struct dg *g, struct incident *inc)
+{
+	struct sbuf err;
+
+	sbuf_init(&err);
+	if (spool_put(&g->sp, inc, &err) == 0) {
+		inc->ondisk = 1;
+		if (g->spool_failing) {
+			g->spool_failing = 0;
+			sh_warn_limited(&g->spoolrl, "spool %s: writable again",
+			    g->sp.dir);
+		}
+	} else if (!g->spool_failing) {
+		g->spool_failing = 1;
+		sh_warn_limited(&g->spoolrl, "%s: holding incidents in memory "
+		    "only (at most %d; past that the oldest is diagnosed early) "
+		    "until the spool can be written; a kill would lose them",
+		    err.s, SPOOL_HOLD);
+	}
+	sbuf_release(&err);
+}
+
 static void
 diagnose_one(struct dg *g, struct incident *inc)
 {
@@ -97,10 +141,8 @@ diagnose_one(struct dg *g, struct incident *inc)
 		goto out;
 	}
 	/* on disk before the LLM is asked */
-	if (inc->dirty && spool_put(&g->sp, inc, &err)) {
-		sh_warn("%s", err.s);
-		sbuf_reset(&err);
-	}
+	if (inc->dirty)
+		spool_write(g, inc);
 	dz_diagnose(&g->z, inc, sh_stop, &rec, &warn);
 	if (warn.len)
 		sh_warn("%s", warn.s);
@@ -146,21 +188,27 @@ drain(struct dg *g)
 static void
 sync_spool(struct dg *g)
 {
-	struct sbuf err;
 	int64_t now = sh_now_mono_ms();
 
-	sbuf_init(&err);
 	for (struct incident *i = g->t.open; i; i = i->next) {
 		if (!i->dirty || (i->spool_mono && now - i->spool_mono <
 		    SPOOL_EVERY_MS))
 			continue;
-		if (spool_put(&g->sp, i, &err)) {
-			sh_warn("%s", err.s);
-			sbuf_reset(&err);
-		}
+		spool_write(g, i);
 		i->spool_mono = now;
 	}
-	sbuf_release(&err);
+	/* the spool is failing: keep what lives only in memory bounded */
+	if (g->spool_failing) {
+		int n = held(g);
+		for (struct incident *i = g->t.open, *next; i && n > SPOOL_HOLD;
+		    i = next) {
+			next = i->next;
+			if (!i->ondisk) {
+				inc_close(&g->t, i);
+				n--;
+			}
+		}
+	}
 }
 
 static void
@@ -198,8 +246,13 @@ run(struct dg *g, size_t linecap)
 
 	for (;;) {
 		int timeout = live ? inc_next_timeout(&g->t, sh_now_mono_ms()) : -1;
+		/* while the spool fails, try again every second, input or not */
+		if (g->spool_failing && g->t.open && (timeout < 0 || timeout >
+		    SPOOL_EVERY_MS))
+			timeout = SPOOL_EVERY_MS;
 		rc = rd_chunk(rd, &c, timeout);
 		if (rc == RD_TIMEOUT) {
+			sync_spool(g);
 			inc_expire(&g->t, sh_now_mono_ms());
 			drain(g);
 			continue;
@@ -301,7 +354,7 @@ main(int argc, char *argv[])
 		{ "window", required_argument, NULL, O_WINDOW },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct dg g = { .badrl = { 0, 10 } };
+	struct dg g = { .badrl = { 0, 10 }, .spoolrl = { 0, 10 } };
 	struct dz_config c = { .backend = NULL, .max_steps = 8, .max_tokens = 6000,
 		.deadline_ms = 120000, .cache_ttl_ms = 3600000 };
 	const char *spool = NULL, *state = NULL;

@@ -34,9 +34,10 @@ usage(int code)
 	    "                [--events-interval dur] [--format json|text]\n"
 	    "                [--machines-url url] [--nats url] [--no-nats] "
 	    "[--pending n]\n"
-	    "                [--queue group] [--since dur|time] "
-	    "[--stall dur] [--state dir]\n"
-	    "                [--token-file file] [--version] [- | file ...]\n");
+	    "                [--queue group] [--replay dur] [--since dur|time] "
+	    "[--stall dur]\n"
+	    "                [--state dir] [--token-file file] [--version] "
+	    "[- | file ...]\n");
 	exit(code);
 }
 
@@ -58,7 +59,8 @@ int
 main(int argc, char *argv[])
 {
 	enum { O_API = 256, O_APIURL, O_DEDUP, O_EVENTS, O_EVINT, O_FORMAT,
-		O_MURL, O_NATS, O_NONATS, O_PENDING, O_QUEUE, O_SINCE, O_STALL,
+		O_MURL, O_NATS, O_NONATS, O_PENDING, O_QUEUE, O_REPLAY, O_SINCE,
+		O_STALL,
 		O_STATE, O_TOKFILE, O_VERSION };
 	static const struct option opts[] = {
 		{ "api", no_argument, NULL, O_API },
@@ -80,6 +82,7 @@ main(int argc, char *argv[])
 		{ "pending", required_argument, NULL, O_PENDING },
 		{ "queue", required_argument, NULL, O_QUEUE },
 		{ "region", required_argument, NULL, 'r' },
+		{ "replay", required_argument, NULL, O_REPLAY },
 		{ "since", required_argument, NULL, O_SINCE },
 		{ "stall", required_argument, NULL, O_STALL },
 		{ "state", required_argument, NULL, O_STATE },
@@ -144,6 +147,10 @@ main(int argc, char *argv[])
 		case O_NONATS: o.nats = 0; break;
 		case O_PENDING: number(optarg, 1, 1L << 24, &o.pending); break;
 		case O_QUEUE: o.queue = optarg; break;
+		case O_REPLAY:
+			duration(optarg, 0, &d);
+			o.replay_ns = d * 1000000;
+			break;
 		case O_SINCE:
 			if (sh_parse_duration_ms(optarg, &d) == 0)
 				o.since_ns -= d * 1000000;
@@ -191,6 +198,9 @@ main(int argc, char *argv[])
 
 	if (!(t = tail_open(&o, &code, err, sizeof err)))
 		sh_die(code, "%s", err);
+	/* a live source never ends by itself: end when the reader has gone
+	 * (`fly-tail | head`), not at the next line, which may not come */
+	sh_out_watch();
 	tail_run(t);
 	code = tail_close(t);
 	tok_release(&tok);

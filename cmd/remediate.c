@@ -194,12 +194,29 @@ tools(const struct opts *o)
 	return sh_out_close();
 }
 
+static const char *
+str(const cJSON *o, const char *k)
+{
+	const char *v = js_get_str(o, k);
+	return v ? v : "";
+}
+
 static void
 emit_record(void *arg, const cJSON *rec, const char *line, size_t n)
 {
 	const struct opts *o = arg;
+	const char *st = js_get_str(rec, "status"), *src = js_get_str(rec,
+	    "source");
 	struct sbuf t;
 
+	/* in a pipeline nobody reads our records but the next stage: a
+	 * repair that failed is also said on stderr, in one line */
+	if (st && !strcmp(st, "failed") && src && !strcmp(src, "pipeline")) {
+		const char *m = js_get_str(rec, "machine");
+		sh_warn("%s: %s%s%s: failed: %s", str(rec, "incident"),
+		    str(rec, "action"), m ? " on machine " : "", m ? m : "",
+		    str(rec, "reason"));
+	}
 	if (!o->text) {
 		sh_out_line(line, n);
 		return;

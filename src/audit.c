@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 struct audit {
@@ -71,6 +73,19 @@ au_close(struct audit *a)
 	free(a);
 }
 
+/* fallocate(2) without changing the file size: the appended line will
+ * land in blocks that exist already. Returns 0 or an errno value. */
+static int
+reserve_blocks(int fd, off_t at, size_t n)
+{
+	int r;
+
+	do
+		r = fallocate(fd, FALLOC_FL_KEEP_SIZE, at, (off_t)n);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? errno : 0;
+}
+
 int
 au_ok(const struct audit *a)
 {
@@ -107,6 +122,42 @@ au_write(struct audit *a, const char *line, size_t n, struct sbuf *err)
 		return -1;
 	}
 	flock(a->fd, LOCK_UN);
+	return 0;
+}
+
+int
+au_reserve(struct audit *a, size_t n, struct sbuf *err)
+{
+	struct stat st;
+	struct rlimit rl;
+	struct statvfs vf;
+	int e = 0;
+
+	if (a->failed) {
+		sbuf_addf(err, "%s: an earlier write failed", a->path);
+		return -1;
+	}
+	if (a->fd < 0)
+		return 0;
+	if (fstat(a->fd, &st) < 0) {
+		e = errno;
+	} else if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur !=
+	    RLIM_INFINITY && (unsigned long long)st.st_size + n >
+	    (unsigned long long)rl.rlim_cur) {
+		/* the write would get EFBIG (SIGXFSZ is ignored) */
+		e = EFBIG;
+	} else {
+		e = reserve_blocks(a->fd, st.st_size, n);
+		/* no fallocate here (NFS, some FUSE): look at the free space */
+		if (e == EOPNOTSUPP || e == ENOSYS)
+			e = fstatvfs(a->fd, &vf) == 0 && (unsigned long long)
+			    vf.f_bavail * vf.f_frsize < n ? ENOSPC : 0;
+	}
+	if (e) {
+		a->failed = 1;
+		sbuf_addf(err, "%s: %s", a->path, strerror(e));
+		return -1;
+	}
 	return 0;
 }
 

@@ -29,6 +29,15 @@ void au_close(struct audit *a);
  * or -1 with err filled; after a failure every later write fails too. */
 int au_write(struct audit *a, const char *line, size_t n, struct sbuf *err);
 
+/* au_reserve makes sure the next n bytes can be appended: it allocates
+ * them beyond the end of the file (fallocate, FALLOC_FL_KEEP_SIZE; where
+ * the file system cannot, it checks the free space instead) and checks
+ * the file size limit (RLIMIT_FSIZE). Called before anything is done
+ * whose record must follow, so that a full disk refuses the action
+ * instead of leaving it unrecorded. Returns 0, or -1 with err filled
+ * (the log is then failed, as after a failed write). */
+int au_reserve(struct audit *a, size_t n, struct sbuf *err);
+
 /* au_has_id: does a record with "id":"<id>" appear in the last 4 MiB of
  * the log? (recovering an action whose outcome may have been written
  * just before a crash) */

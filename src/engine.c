@@ -147,6 +147,35 @@ emit(struct engine *en, cJSON *rec)
 	return 0;
 }
 
+/* Before doing anything whose record must follow (a change through the
+ * Machines API, a webhook post, a pull request): make sure the audit log
+ * can take that record, which is r with its outcome filled in: extra
+ * bytes for the reason (at most 600, some escaped) and what the result
+ * gains per machine. A full disk then refuses the action, and remediate
+ * stops, instead of acting unrecorded. */
+#define RESERVE_EXTRA 2048
+#define RESERVE_PER_TARGET 128
+static int
+reserve(struct engine *en, const cJSON *r, size_t extra)
+{
+	struct sbuf line, why;
+
+	if (en->fatal)
+		return -1;
+	sbuf_init(&line);
+	sbuf_init(&why);
+	jo_tree(&line, r);
+	if (au_reserve(en->au, line.len + extra, &why) < 0) {
+		en->fatal = 1;
+		sbuf_addf(&en->err, "%s: no room for the record of %s%s%s, so it "
+		    "was not done", why.s, gs(r, "action"), *gs(r, "machine") ?
+		    " on machine " : "", gs(r, "machine"));
+	}
+	sbuf_release(&line);
+	sbuf_release(&why);
+	return en->fatal ? -1 : 0;
+}
+
 static void
 ts_now(char *buf)
 {
@@ -379,7 +408,8 @@ carry_out(struct engine *en, struct dctx *d, int act, cJSON *r,
 	finish_record(en, d, r, "failed", "interrupted: remediate stopped while "
 	    "carrying out this action; its outcome is unknown and it is not "
 	    "repeated: check the machine");
-	if (lock(en) < 0) {
+	if (reserve(en, r, RESERVE_EXTRA + RESERVE_PER_TARGET *
+	    (size_t)plan->ntargets) < 0 || lock(en) < 0) {
 		cJSON_Delete(r);
 		return -1;
 	}
@@ -481,6 +511,10 @@ github(struct engine *en, struct dctx *d, int act, cJSON *r)
 		    "incident (replay)");
 	if (lim)
 		return decided(en, d, r, "denied", lim);
+	if (en->apply && reserve(en, r, 2 * RESERVE_EXTRA) < 0) {
+		cJSON_Delete(r);
+		return -1;
+	}
 	sbuf_init(&st);
 	sbuf_init(&why);
 	en->github(en->github_arg, act, d->diag, d->records, en->apply, &st,
@@ -696,6 +730,10 @@ do_notify(struct engine *en, struct dctx *d, const cJSON *a)
 	if (!en->apply)
 		return decided(en, d, r, "dry-run", "would post the incident to the "
 		    "webhook");
+	if (reserve(en, r, RESERVE_EXTRA) < 0) {
+		cJSON_Delete(r);
+		return -1;
+	}
 	sbuf_init(&pl);
 	sbuf_init(&err);
 	if (d->diag)
@@ -766,6 +804,11 @@ do_escalate(struct engine *en, struct dctx *d, const char *proposed_reason)
 		int rc = decided(en, d, r, "dry-run", reason.s);
 		sbuf_release(&reason);
 		return rc;
+	}
+	if (reserve(en, r, reason.len + RESERVE_EXTRA) < 0) {
+		cJSON_Delete(r);
+		sbuf_release(&reason);
+		return -1;
 	}
 	sbuf_init(&pl);
 	sbuf_init(&err);

@@ -9,6 +9,7 @@
 #include "token.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,6 +271,21 @@ fa_tail_load(struct fa_tail *t, const char *dir)
 	sbuf_release(&n);
 	sbuf_release(&v);
 	return rc < 0 ? -1 : rc > 0;
+}
+
+void
+fa_tail_rewind(struct fa_tail *t, int64_t ns)
+{
+	char *end;
+	long long c;
+
+	errno = 0;
+	c = strtoll(t->cursor, &end, 10);
+	if (!t->cursor[0] || *end || errno || ns <= 0 || c <= ns)
+		return;
+	snprintf(t->cursor, sizeof t->cursor, "%lld", c - ns);
+	/* the saved cursor stays as it was until the tail moves past it */
+	t->floor_ts = c - ns - 1;
 }
 
 int

@@ -96,6 +96,9 @@ int fa_tail_step(struct flyapi *fa, struct fa_tail *t, int64_t now,
  * -1 (errno). */
 int fa_tail_load(struct fa_tail *t, const char *dir);
 int fa_tail_save(struct fa_tail *t, const char *dir);
+/* fa_tail_rewind moves a loaded cursor (a time in ns, as Fly's is) ns
+ * back, so that the entries of that last stretch are handed out again. */
+void fa_tail_rewind(struct fa_tail *t, int64_t ns);
 
 /* fa_backfill hands out the app's entries with from_ns <= ts <= to_ns,
  * paging forward from from_ns, at most max_pages pages (each request tried

@@ -280,9 +280,14 @@ http_do(struct http_client *c, const struct http_req *q, struct http_resp *r)
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
 	}
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+	if (q->once)
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 
 	cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	long reqsize = 0;
+	curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &reqsize);
+	r->sent = reqsize > 0;
 	if (r->too_big) {
 		snprintf(r->err, sizeof r->err,
 		    "response body larger than %zu bytes", w.cap);

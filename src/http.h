@@ -42,6 +42,9 @@ struct http_resp {
 	char request_id[96];        /* fly-request-id or x-request-id */
 	char err[256];              /* why there was no usable response */
 	int should_retry;           /* x-should-retry: 1 true, 0 false, -1 absent */
+	int sent;                   /* the request went out (0: the connection
+	                               failed first), so the server may have
+	                               acted on it even without an answer */
 	int ra_ms;                  /* internal: retry-after-ms was seen */
 	long rl_remaining;          /* x-ratelimit-remaining; -1 when absent */
 	int64_t rl_reset;           /* x-ratelimit-reset (epoch seconds); -1 */
@@ -72,6 +75,10 @@ struct http_req {
 	size_t body_len;
 	const char *content_type;   /* with a body; NULL: application/json */
 	long timeout_ms;            /* 0: the client's */
+	int once;                   /* a change that must not be sent twice:
+	                               on a fresh connection, which libcurl
+	                               never re-sends on by itself (it does
+	                               on a reused one that dies unanswered) */
 };
 
 /* http_do performs one request and fills r. Returns 0 when a whole

@@ -128,6 +128,12 @@ inc_close_all(struct inc_table *t)
 }
 
 void
+inc_close(struct inc_table *t, struct incident *inc)
+{
+	close_where(t, p_is, (intptr_t)inc);
+}
+
+void
 inc_expire(struct inc_table *t, int64_t now_mono)
 {
 	close_where(t, p_idle, now_mono);
@@ -448,6 +454,7 @@ inc_from_json(const char *s, size_t n)
 		inc->ninst++;
 	}
 	inc->resumed = 1;
+	inc->ondisk = 1;
 	cJSON_Delete(o);
 	return inc;
 }

@@ -55,7 +55,8 @@ struct incident {
 	struct cJSON *first_js;      /* parsed first crash (lazily) */
 	int64_t open_mono, seen_mono;
 	int dirty;                   /* changed since the spool copy */
-	int64_t spool_mono;          /* when last spooled; 0: never */
+	int64_t spool_mono;          /* when last spooled (or tried); 0: never */
+	int ondisk;                  /* a spool file of it exists */
 	int resumed;                 /* came from the spool */
 	struct incident *next;
 };
@@ -80,6 +81,8 @@ struct incident *inc_add(struct inc_table *t, const struct cJSON *crash,
     const char *raw, size_t n, const char *app, int64_t now_mono,
     const char **why);
 
+/* Close one open incident now (it moves to the ready FIFO). */
+void inc_close(struct inc_table *t, struct incident *inc);
 /* Close incidents by wall-clock rules (c) and (d). */
 void inc_expire(struct inc_table *t, int64_t now_mono);
 void inc_close_all(struct inc_table *t);

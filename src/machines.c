@@ -124,7 +124,7 @@ call(struct mx *m, const char *method, const char *kind, const char *app,
 	const char *headers[2] = { NULL, NULL };
 	struct http_req q = { .method = method, .url = url, .headers = headers,
 		.body = body, .body_len = body ? strlen(body) : 0,
-		.timeout_ms = timeout_ms };
+		.timeout_ms = timeout_ms, .once = strcmp(method, "GET") != 0 };
 	struct http_resp r;
 	struct backoff b;
 	int rc = -1;
@@ -138,40 +138,55 @@ call(struct mx *m, const char *method, const char *kind, const char *app,
 	}
 	http_resp_init(&r);
 	backoff_init(&b, m->backoff_min_ms, m->backoff_max_ms, 20);
+	int get = !strcmp(method, "GET"), garbage = 0, unknown = 0;
+	cJSON *doc = NULL;
 	for (int i = 0; i < m->tries; i++) {
 		pace(m, kind, app, id);
 		m->requests++;
 		m->fa.requests++;
-		if (strcmp(method, "GET"))
+		if (!get)
 			m->mutations++;
 		rc = http_do(&m->fa.http, &q, &r);
 		if (m->fa.trace)
 			m->fa.trace(m->fa.trace_arg, url, &r);
 		enum http_verdict v = http_verdict(rc, &r);
+		garbage = 0;
+		if (v == HTTP_OK && out && r.body.len &&
+		    !(doc = js_parse(r.body.s, r.body.len))) {
+			garbage = 1;
+			v = HTTP_RETRY;
+		}
 		if (v != HTTP_RETRY || (r.status == 408 && !retry_408) ||
 		    i + 1 == m->tries)
 			break;
+		/* A change that went out but got no whole answer (cut off, timed
+		 * out, garbage) may have been made: sending it again could do
+		 * it twice. Only a complete error answer (429, 5xx: the server
+		 * says it did not) or a connection that failed is retried. */
+		if (!get && (garbage || (r.status == 0 && r.sent))) {
+			unknown = 1;
+			break;
+		}
 		if (http_sleep_ms(http_retry_delay(&r, &b, 30000)) < 0)
 			break;
 	}
-	if (http_verdict(rc, &r) != HTTP_OK) {
+	if (garbage || http_verdict(rc, &r) != HTTP_OK) {
 		fill(e, method, rc, &r, url);
-		http_resp_release(&r);
-		return -1;
-	}
-	if (out) {
-		*out = r.body.len ? js_parse(r.body.s, r.body.len) : NULL;
-		if (!*out && r.body.len) {
-			fill(e, method, rc, &r, url);
+		if (garbage) {
 			snprintf(e->text + strlen(e->text), sizeof e->text -
 			    strlen(e->text), ": response is not JSON");
 			e->verdict = HTTP_RETRY;
-			http_resp_release(&r);
-			return -1;
 		}
-		if (!*out)
-			*out = cJSON_CreateObject();
+		if (unknown || (!get && r.status == 0 && r.sent) || (!get &&
+		    garbage))
+			snprintf(e->text + strlen(e->text), sizeof e->text -
+			    strlen(e->text), " (the change may have been made; "
+			    "not sent again)");
+		http_resp_release(&r);
+		return -1;
 	}
+	if (out)
+		*out = doc ? doc : cJSON_CreateObject();
 	http_resp_release(&r);
 	return 0;
 }

@@ -10,9 +10,14 @@
  * machine 1 request/s with bursts of 3; Get Machine 5/s with bursts of
  * 10) by small token buckets, and retried on 429, 5xx, 408 (not for
  * /wait, where 408 is the answer "not yet") and transport errors with
- * exponential backoff or the server's Retry-After. A 409 is never
- * retried: it means someone else holds the machine's lease (flyctl
- * deploys take leases), and the caller backs off (mx_conflict).
+ * exponential backoff or the server's Retry-After. A change (anything
+ * but GET) is sent again only after a whole 429/5xx answer or a failed
+ * connection: when it went out and the answer was cut, never came or is
+ * not JSON, it may have been made, so the error says so and it is not
+ * repeated; changes go out on fresh connections (libcurl re-sends on a
+ * reused one that dies). A 409 is never retried: it means someone else
+ * holds the machine's lease (flyctl deploys take leases), and the caller
+ * backs off (mx_conflict).
  *
  * Ownership: struct mx owns its struct flyapi; JSON trees returned through
  * cJSON ** are the caller's. Nothing here prints or exits. */

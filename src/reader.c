@@ -180,9 +180,15 @@ rd_chunk(struct reader *r, struct rd_chunk *c, int timeout_ms)
 			next_block(r);
 		b = &r->blk[r->cur];
 		sh_out_flush();
-		if (timeout_ms >= 0) {
-			struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
-			int pr = poll(&pfd, 1, timeout_ms);
+		/* waiting for input while our reader is gone would keep a
+		 * stage alive that can never write again: watch stdout too */
+		int out = r->fd == 0 ? sh_out_watch_fd() : -1;
+		if (timeout_ms >= 0 || out >= 0) {
+			struct pollfd pfd[2] = { { .fd = r->fd, .events = POLLIN },
+				{ .fd = out, .events = 0 } };
+			int pr = poll(pfd, out >= 0 ? 2 : 1, timeout_ms);
+			if (pr > 0 && (pfd[1].revents & POLLERR))
+				sh_out_reader_gone();
 			if (pr == 0)
 				return RD_TIMEOUT;
 			if (pr < 0) {

@@ -34,7 +34,7 @@ struct tail {
 	const char *const *follow;
 	char **files;
 	int napps, nfollow, nfiles, nats, api, events, verbose, status;
-	int64_t since, stall_ms, events_ms, ev_due, saved;
+	int64_t since, replay, stall_ms, events_ms, ev_due, saved;
 	long pending;
 	size_t linecap;
 	const struct token *tok;
@@ -168,6 +168,9 @@ tick(struct tail *f, int64_t now)
 			if (k != FW_OPENED || f->verbose)
 				sh_warn("%s: %s", fw_path(f->fw[i]), fw_note_text(k));
 	}
+	/* a quiet stream must not keep us alive after our reader left
+	 * (`fly-tail | head`): we would learn it only at the next line */
+	sh_out_check_reader();
 	bf_run(&f->bf, now);
 	if (f->ns && ns_connected(f->ns) &&
 	    bf_stall(&f->bf, ns_last_rx(f->ns), f->stall_ms, now) &&
@@ -237,8 +240,17 @@ start(struct tail *f, char *err, size_t errlen)
 	for (int i = 0; i < f->napps; i++) {
 		fa_tail_init(&f->apitail[i], f->apps[i], f->region, f->instance,
 		    f->since);
-		if (f->state && fa_tail_load(&f->apitail[i], f->state) < 0)
+		switch (f->state ? fa_tail_load(&f->apitail[i], f->state) : 0) {
+		case -1:
 			sh_warn("%s: %s", f->state, strerror(errno));
+			break;
+		case 1:
+			/* what the next stages held when we stopped is gone with
+			 * them: write the last moments again (--replay) */
+			if (f->replay)
+				fa_tail_rewind(&f->apitail[i], f->replay);
+			break;
+		}
 		struct mev_opts mo = { f->apps[i], f->region, f->instance, f->state,
 			f->since / 1000000 };
 		if (f->events && !(f->mev[i] = mev_new(&mo, err, errlen)))
@@ -307,6 +319,7 @@ tail_open(const struct tail_opts *o, int *code, char *err, size_t errlen)
 	f->events = o->events;
 	f->verbose = o->verbose;
 	f->since = o->since_ns;
+	f->replay = o->replay_ns;
 	f->stall_ms = o->stall_ms;
 	f->events_ms = o->events_ms;
 	f->pending = o->pending;

@@ -34,6 +34,7 @@ struct tail_opts {
 	int nats, api, events;          /* sources on */
 	int verbose, text, color;
 	int64_t since_ns;               /* history start (wall clock) */
+	int64_t replay_ns;              /* --replay: rewind a saved cursor */
 	int64_t stall_ms, events_ms;
 	long pending, window;           /* NATS queue; de-dup window */
 	size_t linecap;

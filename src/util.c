@@ -4,8 +4,10 @@
 #include "util.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +35,9 @@ sh_init(const char *argv0)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	/* past a file size limit (ulimit -f) a write fails with EFBIG, which
+	 * the spool and the audit log report, instead of killing us */
+	sigaction(SIGXFSZ, &sa, NULL);
 	/* no SA_RESTART: a blocking read returns EINTR so the loop sees sh_stop */
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
@@ -170,6 +175,38 @@ die_pipe(void)
 	signal(SIGPIPE, SIG_DFL);
 	raise(SIGPIPE);
 	_exit(141);
+}
+
+void
+sh_out_reader_gone(void)
+{
+	die_pipe();
+}
+
+static int out_fifo = -1;        /* -1: not watched */
+
+void
+sh_out_watch(void)
+{
+	struct stat st;
+
+	out_fifo = fstat(1, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+int
+sh_out_watch_fd(void)
+{
+	return out_fifo > 0 ? 1 : -1;
+}
+
+void
+sh_out_check_reader(void)
+{
+	struct pollfd p = { .fd = 1, .events = 0 };
+
+	if (sh_out_watch_fd() == 1 && poll(&p, 1, 0) == 1 &&
+	    (p.revents & POLLERR))
+		die_pipe();
 }
 
 static void

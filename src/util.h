@@ -69,6 +69,20 @@ void sh_out_line(const char *s, size_t n);
 void sh_out_flush(void);
 /* sh_out_close flushes and closes stdout; returns 0 or exits 74/141. */
 int sh_out_close(void);
+/* The reader of our output may go away while we wait for input, and we
+ * would learn it only at the next write, which for a source or a filter
+ * that drops most of its input may never come. A program that wants to
+ * end as soon as it is gone calls sh_out_watch(): then sh_out_watch_fd is
+ * 1 when stdout is a pipe (add it to a poll set with no events: POLLERR
+ * means no reader is left), else -1, and the shared reader watches it
+ * while it waits; sh_out_check_reader polls it at once. Both end the
+ * process as EPIPE does (quietly, 141) when the reader is gone. (diagnose
+ * does not watch: what it reads meanwhile goes to its spool, for the next
+ * run, and it ends at its next write.) */
+void sh_out_watch(void);
+int sh_out_watch_fd(void);
+void sh_out_check_reader(void);
+_Noreturn void sh_out_reader_gone(void);
 
 /* Parse an integer option in [lo, hi]; returns 0 or -1. */
 int sh_parse_long(const char *s, long lo, long hi, long *out);

@@ -11,11 +11,17 @@ Only loopback URLs are accepted.
   natspub.py --url nats://127.0.0.1:P [--api http://127.0.0.1:Q]
       [--app shop]... [--region iad]... [--instances N] [--count N]
       [--prefix TEXT] [--raw SUBJECT PAYLOAD]... [--no-nats] [--size N]
+      [--msg TEXT]... [--instance-id ID] [--nats-optional]
 
 Messages are "<prefix> <seq>" with seq 0..count-1, spread round-robin over
 apps x regions x instances (instance ids are 14 hex digits derived from
 the app, region and index), each with a fresh nanosecond timestamp.
 Prints nothing; exits 0 once the server answered a final PING.
+
+--msg TEXT (repeatable) publishes exactly these messages, in order, on the
+first app, region and instance (--instance-id names it) instead of the
+numbered ones. --nats-optional: when NATS cannot be reached (the server
+is down), the lines go to the log API only, as Fly's do.
 """
 import argparse
 import json
@@ -110,16 +116,26 @@ def main():
     ap.add_argument("--no-nats", action="store_true",
                     help="only record in the log API (as if NATS lost them)")
     ap.add_argument("--delay", type=float, default=0.0)
+    ap.add_argument("--msg", action="append", default=[])
+    ap.add_argument("--instance-id")
+    ap.add_argument("--nats-optional", action="store_true")
     a = ap.parse_args()
     apps = a.app or ["shop"]
     regions = a.region or ["iad"]
-    nc = None if a.no_nats else Nats(a.url)
-    streams = [(app, reg, instance_id(app, reg, i))
+    nc = None
+    if not a.no_nats:
+        try:
+            nc = Nats(a.url)
+        except OSError:
+            if not a.nats_optional:
+                raise
+    streams = [(app, reg, a.instance_id or instance_id(app, reg, i))
                for app in apps for reg in regions for i in range(a.instances)]
     hist = {}
-    for seq in range(a.start, a.start + a.count):
-        app, reg, inst = streams[seq % len(streams)]
-        msg = "%s %d" % (a.prefix, seq)
+    seqs = range(len(a.msg)) if a.msg else range(a.start, a.start + a.count)
+    for seq in seqs:
+        app, reg, inst = streams[0] if a.msg else streams[seq % len(streams)]
+        msg = a.msg[seq] if a.msg else "%s %d" % (a.prefix, seq)
         if a.size and len(msg) < a.size:
             msg += " " + "x" * (a.size - len(msg) - 1)
         ts = ts_now()

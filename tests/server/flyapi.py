@@ -52,7 +52,20 @@ Test control (not Fly's), under /_ctl/:
                              the next N matching requests fail so
   POST /_ctl/fail            also "method" (only that method) and "delay"
                              (seconds to sleep first; with no "status" the
-                             request is then served normally)
+                             request is then served normally), and faults
+                             of the answer:
+                               "hang": S      answer nothing for S seconds,
+                                              then close the connection
+                               "raw": TEXT    this body (status 200 unless
+                                              "status"): garbage, cut or
+                                              wrongly shaped JSON
+                               "truncate": N  Content-Length of the whole
+                                              body, only N bytes of it sent,
+                                              then the connection closed
+                               "apply": true  the request is carried out
+                                              first (the machine restarts),
+                                              then the answer is spoiled by
+                                              hang/raw/truncate
   POST /_ctl/auth            body: {"auth": VALUE or null}
   POST /_ctl/lease?app=APP&machine=ID   body {"nonce": N or null}: someone
                              else (a deploy) holds the lease, or nobody
@@ -77,7 +90,7 @@ from http.server import BaseHTTPRequestHandler
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve import serve_loopback  # noqa: E402
 
-LOCK = threading.Lock()
+LOCK = threading.RLock()  # send_json logs while a route holds it
 LOGS = {}        # app -> sorted list of (ts_ns, seq, entry)
 MACHINES = {}    # app -> list of machine dicts
 FAILS = []       # [{"path","status","count","retry_after","body"}]
@@ -190,6 +203,23 @@ class Handler(BaseHTTPRequestHandler):
     def send_json(self, status, obj, headers=None):
         self.last_status = status
         body = json.dumps(obj).encode()
+        # logged before the answer leaves: a client's next request (on
+        # another connection, another thread) cannot be logged first
+        if getattr(self, "pending", None):
+            u, b = self.pending
+            self.pending = None
+            self.record(u, status if not getattr(self, "spoil", None) or
+                        "hang" not in self.spoil or self.spoil.get("apply")
+                        else 0, b)
+        f = getattr(self, "spoil", None)
+        if f and "hang" in f:
+            # done (with "apply"), but no answer comes: the handler sleeps
+            # once the request is logged (outside the lock), then hangs up
+            self.hang = float(f["hang"])
+            self.close_connection = True
+            return status if f.get("apply") else 0
+        if f and "raw" in f:
+            body = f["raw"].encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -197,8 +227,22 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        self.wfile.write(body)
+        if f and f.get("truncate") is not None and f["truncate"] < len(body):
+            self.wfile.write(body[:int(f["truncate"])])
+            self.wfile.flush()
+            self.close_connection = True
+        else:
+            self.wfile.write(body)
         return status
+
+    def injected(self, f):
+        """A failure instead of the answer (fail_for gave f)."""
+        self.spoil = f
+        hdr = {}
+        if f.get("retry_after") is not None:
+            hdr["Retry-After"] = str(f["retry_after"])
+        return self.send_json(int(f.get("status", 200)), f.get("body") or
+                              {"error": "injected failure"}, hdr)
 
     def record(self, u, status, body=None):
         rec = {"method": self.command, "path": u.path, "query": u.query,
@@ -216,7 +260,12 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return json.loads(self.rfile.read(n) or b"null")
 
+    def linger(self):
+        if self.hang:
+            time.sleep(self.hang)
+
     def do_POST(self):
+        self.spoil, self.hang, self.pending = None, 0, None
         u = urllib.parse.urlsplit(self.path)
         q = urllib.parse.parse_qs(u.query)
         if not u.path.startswith("/_ctl/"):
@@ -264,9 +313,11 @@ class Handler(BaseHTTPRequestHandler):
                 return None
         if f.get("delay"):
             time.sleep(float(f["delay"]))
-        return f if f.get("status") else None
+        spoils = ("status", "hang", "raw", "truncate")
+        return f if any(k in f for k in spoils) else None
 
     def do_GET(self):
+        self.spoil, self.hang, self.pending = None, 0, None
         u = urllib.parse.urlsplit(self.path)
         q = urllib.parse.parse_qs(u.query, keep_blank_values=True)
         if u.path == "/_ctl/stats":
@@ -274,17 +325,19 @@ class Handler(BaseHTTPRequestHandler):
             return
         with LOCK:
             STATE["requests"] += 1
+        self.pending = (u, None)
         st = self.route(u, q)
-        self.record(u, st)
+        if self.pending:
+            self.pending = None
+            self.record(u, st)
+        self.linger()
 
     def route(self, u, q):
+        self.spoil = None
         f = self.fail_for(u.path)
-        if f:
-            hdr = {}
-            if f.get("retry_after") is not None:
-                hdr["Retry-After"] = str(f["retry_after"])
-            return self.send_json(f["status"], f.get("body") or
-                                  {"error": "injected failure"}, hdr)
+        if f and not f.get("apply"):
+            return self.injected(f)
+        self.spoil = f
         auth = STATE["auth"]
         if auth is not None and self.headers.get("Authorization") != auth:
             return self.send_json(401, {"error": "Authenticate: token validation error"})
@@ -326,6 +379,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.send_json(404, {"error": "not found"})
 
     def do_DELETE(self):
+        self.spoil, self.hang, self.pending = None, 0, None
         u = urllib.parse.urlsplit(self.path)
         self.mutating(u, urllib.parse.parse_qs(u.query))
 
@@ -337,22 +391,24 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = "(not JSON)"
         self.last_status = 0
+        self.pending = (u, body)
         try:
             st = self.route_mut(u, q, body)
         except (BrokenPipeError, ConnectionResetError):
             # the client went away (killed): the request still happened
             st = self.last_status
             self.close_connection = True
-        self.record(u, st, body)
+        if self.pending:
+            self.pending = None
+            self.record(u, st, body)
+        self.linger()
 
     def route_mut(self, u, q, body):
+        self.spoil = None
         f = self.fail_for(u.path)
-        if f:
-            hdr = {}
-            if f.get("retry_after") is not None:
-                hdr["Retry-After"] = str(f["retry_after"])
-            return self.send_json(f["status"], f.get("body") or
-                                  {"error": "injected failure"}, hdr)
+        if f and not f.get("apply"):
+            return self.injected(f)
+        self.spoil = f
         auth = STATE["auth"]
         if auth is not None and self.headers.get("Authorization") != auth:
             return self.send_json(401, {"error": "Authenticate: token validation error"})

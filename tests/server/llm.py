@@ -22,7 +22,11 @@ one per request, across all conversations; when it runs out the
 "default" step repeats:
 
   {"steps": [STEP, ...], "default": STEP,
-   "reject": ["response_format", "tools"]}   # 400 when a request has them
+   "reject": ["response_format", "tools"],   # 400 when a request has them
+   "when": [{"contains": "TEXT", "step": STEP}, ...]}
+                                  # a request whose body holds TEXT gets
+                                  # that STEP (first match), outside the
+                                  # sequence: a fault per incident
 
   STEP keys (all optional):
     "content": "text"               final answer text
@@ -31,8 +35,14 @@ one per request, across all conversations; when it runs out the
     "status": 429|500|529|...       an error with the provider's envelope
     "error_type", "message", "code" for the envelope
     "headers": {"Retry-After": "1"} extra response headers
-    "hang": SECONDS                 sleep, then drop the connection
-    "raw": "text"                   200 with this body as text/html
+    "hang": SECONDS                 accept, answer nothing for SECONDS,
+                                    then drop the connection
+    "raw": "text"                   200 with this body as text/html (or
+                                    as "ctype"): garbage, truncated or
+                                    wrongly shaped JSON
+    "truncate": N                   send only the first N bytes of the body
+                                    (Content-Length says the whole), then
+                                    close: a connection cut mid-body
     "usage": {"in": N, "out": N}    token counts (default: estimates)
     "refusal": "text"               OpenAI message.refusal
 
@@ -54,7 +64,10 @@ SCRIPT = {}
 STOP = threading.Event()
 
 
-def next_step():
+def next_step(raw=""):
+    for w in SCRIPT.get("when", []):
+        if w["contains"] in raw:
+            return "when:" + w["contains"], w["step"]
     with LOCK:
         i = STATE["n"]
         STATE["n"] += 1
@@ -91,7 +104,15 @@ class H(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, str(v))
         self.end_headers()
-        self.wfile.write(body)
+        cut = getattr(self, "cut", None)
+        if cut is not None and cut < len(body):
+            # promised the whole body, send part of it, hang up
+            self.wfile.write(body[:cut])
+            self.wfile.flush()
+            self.close_connection = True
+            self.rec["truncated"] = cut
+        else:
+            self.wfile.write(body)
         self.rec["status"] = status
         log(self.rec)
 
@@ -109,6 +130,7 @@ class H(BaseHTTPRequestHandler):
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n).decode("utf-8", "replace")
+        self.raw = raw
         try:
             body = json.loads(raw)
         except ValueError:
@@ -171,7 +193,7 @@ class H(BaseHTTPRequestHandler):
                 return self.oai_err(400, "Unsupported parameter: '%s' is not "
                                     "supported with this model." % feat,
                                     param=feat, code="unsupported_parameter")
-        i, st = next_step()
+        i, st = next_step(self.raw)
         self.rec["step"] = i
         if self.common(st, self.oai_err):
             return
@@ -245,7 +267,7 @@ class H(BaseHTTPRequestHandler):
         if any(m.get("content") in ("", []) for m in msgs):
             return self.ant_err(400, "messages: text content blocks must be "
                                 "non-empty")
-        i, st = next_step()
+        i, st = next_step(self.raw)
         self.rec["step"] = i
         if self.common(st, self.ant_err):
             return
@@ -277,6 +299,7 @@ class H(BaseHTTPRequestHandler):
 
     # ---- shared
     def common(self, st, err):
+        self.cut = st.get("truncate")
         if "hang" in st:
             # logged when the hang starts, so a test can wait for it
             self.rec["status"] = "hang"
@@ -285,8 +308,8 @@ class H(BaseHTTPRequestHandler):
             self.close_connection = True
             return True
         if "raw" in st:
-            self.send(200, st["raw"].encode(), st.get("headers"),
-                      "text/html")
+            self.send(int(st.get("status", 200)), st["raw"].encode(),
+                      st.get("headers"), st.get("ctype", "text/html"))
             return True
         if st.get("status"):
             s = int(st["status"])

@@ -131,6 +131,14 @@ $PUB --api "$API_URL" --no-nats --app shop --count 3 --start 4 --prefix st1
 run_for 1.5 -a shop --since 1m --state "$T_TMP/state"
 is "$(jget 'r["msg"]' <"$T_TMP/run.out" | grep '^st1' | tr '\n' ' ')" "st1 4 st1 5 st1 6 " \
 	"second run: only the new lines"
+# --replay: the next stages of a pipeline lost what they held when it
+# stopped; a restart writes the last moments again (the same lines, so
+# the crashes keep their ids downstream)
+run_for 1.5 -a shop --since 1m --state "$T_TMP/state" --replay 1m
+is "$(jget 'r["msg"]' <"$T_TMP/run.out" | grep '^st1' | tr '\n' ' ')" "st1 0 st1 1 st1 2 st1 3 st1 4 st1 5 st1 6 " \
+	"--replay 1m: the lines of the last minute again, once each"
+run_for 1.5 -a shop --since 1m --state "$T_TMP/state"
+is "$(jget 'r["msg"]' <"$T_TMP/run.out" | grep -c '^st1')" 0 "and the cursor went on: none the next time"
 
 # --- text format ---------------------------------------------------------
 run_for 1 -a shop --since 1m --format text

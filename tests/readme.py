@@ -49,8 +49,12 @@ from the program of the last stage and its options (see checks()):
     install:PREFIX the programs, rules and pages under DESTDIR/PREFIX
     fed:FEED       what was fed in (follow) came out at the end
 
-Every command must also exit 0 (follow: be still running, 124 from
-timeout).
+Every command must also exit 0, every stage of a pipeline (follow: be
+still running after a while, then exit 0 once fly-tail is stopped).
+
+    readme.py check TOKEN FILE
+
+checks one CHECKS token against FILE (see check()).
 
 Errors (a fenced block, an unknown first word, a file block without a
 name) are printed as "README.md:LINE: message" on stderr; exit status 1.
@@ -273,8 +277,9 @@ def check(token, out):
     """readme.py check TOKEN FILE: '' when FILE (the output) satisfies the
     check, else why not. The sandbox comes from the environment: W (the
     working directory), REMOTE (~/src/shop's bare remote), DESTDIR,
-    DEMO_DIR, FLEET (the machines of app shop, comma-separated), FED (the
-    text fed to follow commands)."""
+    DEMO_DIR, FLEET (the machines of app shop, comma-separated), FED_NATS,
+    FED_API, FED_EVENTS (machine ids and text fed to follow commands) and
+    FED_FILE_<NAME> for `-F NAME` (e.g. FED_FILE_APP_LOG)."""
     import glob
     import json
     import subprocess

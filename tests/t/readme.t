@@ -267,7 +267,7 @@ EOF
 }
 i=0
 while [ "$(subscribed 2>/dev/null || echo 0)" -lt "$nats_n" ]; do
-	i=$((i + 1)); [ $i -gt 100 ] && { echo "# fly-tail did not subscribe"; break; }
+	i=$((i + 1)); [ $i -gt 400 ] && { echo "# fly-tail did not subscribe"; break; }
 	sleep 0.05
 done
 export FED_NATS=$M1

@@ -52,9 +52,10 @@ from the program of the last stage and its options (see checks()):
 Every command must also exit 0, every stage of a pipeline (follow: be
 still running after a while, then exit 0 once fly-tail is stopped).
 
-    readme.py check TOKEN FILE
+    readme.py check FILE TOKEN...
 
-checks one CHECKS token against FILE (see check()).
+checks CHECKS tokens against FILE (see check()); prints the first that
+fails, and why.
 
 Errors (a fenced block, an unknown first word, a file block without a
 name) are printed as "README.md:LINE: message" on stderr; exit status 1.
@@ -274,7 +275,7 @@ def checks(argv, feeds):
 
 
 def check(token, out):
-    """readme.py check TOKEN FILE: '' when FILE (the output) satisfies the
+    """readme.py check FILE TOKEN...: '' when FILE (the output) satisfies the
     check, else why not. The sandbox comes from the environment: W (the
     working directory), REMOTE (~/src/shop's bare remote), DESTDIR,
     DEMO_DIR, FLEET (the machines of app shop, comma-separated), FED_NATS,
@@ -382,10 +383,12 @@ def check(token, out):
 
 def main():
     if sys.argv[1] == "check":
-        why = check(sys.argv[2], sys.argv[3])
-        if why:
-            print(why)
-        return 1 if why else 0
+        for token in sys.argv[3:]:
+            why = check(token, sys.argv[2])
+            if why:
+                print(why)
+                return 1
+        return 0
     readme, out = sys.argv[1], sys.argv[2]
     with open(readme, encoding="utf-8") as f:
         lines = f.read().split("\n")

@@ -2,6 +2,8 @@
 #   make            build bin/*
 #   make check      build with -Werror, run the tests, then again under ASan+UBSan
 #   make demo       run the pipeline on contrib/samples
+#   make soak       the whole pipeline at a steady rate for SOAK_SECONDS (600):
+#                   RSS and descriptors over time (bench/soak.sh)
 #   make install    PREFIX=/usr/local DESTDIR=
 .SUFFIXES:
 
@@ -117,6 +119,15 @@ bench-fly-tail:
 	@$(MAKE) --no-print-directory all
 	@bench/fly-tail-nats.sh
 
+# the whole pipeline for SOAK_SECONDS at SOAK_RATE lines/s on loopback;
+# fails unless memory and descriptors stay flat and nothing is lost
+SOAK_SECONDS ?= 600
+SOAK_RATE ?= 2000
+soak:
+	@mk/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@SOAK_SECONDS=$(SOAK_SECONDS) SOAK_RATE=$(SOAK_RATE) bench/soak.sh
+
 lint-man:
 	mandoc -Tlint -Wwarning man/*.[0-9]
 
@@ -157,6 +168,6 @@ uninstall:
 clean:
 	rm -rf build bin
 
-.PHONY: all deps check demo bench bench-fly-tail fuzz fuzz-build lint-man install uninstall clean \
+.PHONY: all deps check demo bench bench-fly-tail soak fuzz fuzz-build lint-man install uninstall clean \
 	FORCE
 .SECONDARY:

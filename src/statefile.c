@@ -1,5 +1,6 @@
 /* statefile.c - see statefile.h. */
 #include "statefile.h"
+#include "fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,22 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Missing parents are created too (mode 0700, as diagnose and remediate
+ * make their state directories): `--state ~/.local/state/selfheal` must
+ * work on a fresh account, where ~/.local/state does not exist yet. */
 int
 sf_dir(const char *dir)
 {
-	struct stat st;
-
-	if (mkdir(dir, 0700) == 0)
-		return 0;
-	if (errno != EEXIST)
-		return -1;
-	if (stat(dir, &st) < 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
+	return fs_mkdirs(dir);
 }
 
 static void

@@ -12,7 +12,8 @@
 
 #include "util.h"
 
-/* sf_dir creates dir (mode 0700) when missing. Returns 0 or -1 (errno). */
+/* sf_dir creates dir and its missing parents (mode 0700). Returns 0 or -1
+ * (errno; ENOTDIR when dir exists and is not a directory). */
 int sf_dir(const char *dir);
 
 /* sf_read reads dir/name into b (reset first), at most cap bytes.

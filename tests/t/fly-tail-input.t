@@ -125,6 +125,9 @@ is $? 0 "--since takes an RFC 3339 time"
 printf 'x' >"$T_TMP/notadir"
 $FT --state "$T_TMP/notadir" - </dev/null >/dev/null 2>&1
 is $? 78 "a --state that is not a directory: exit 78"
+$FT --state "$T_TMP/fresh/.local/state/selfheal" - </dev/null >/dev/null 2>&1
+is $? 0 "--state whose parents do not exist yet: exit 0"
+is "$(stat -c %a "$T_TMP/fresh/.local/state/selfheal" 2>&1)" 700 "and it is made, mode 0700"
 FLY_API_TOKEN='  ' $FT - </dev/null >/dev/null 2>"$T_TMP/tok.err"
 is $? 78 "an unusable token: exit 78"
 

@@ -12,6 +12,7 @@ RM=$BIN/remediate
 ok $? "--help exits 0"
 like "$(cat "$T_TMP/help")" "remediate restart --app name --machine id \[--signal sig\]" "usage lists the verbs from the table"
 "$RM" --version >"$T_TMP/v"
+is $? 0 "--version exits 0"
 like "$(cat "$T_TMP/v")" "^remediate [0-9]+\.[0-9]+" "--version"
 "$RM" --bogus >/dev/null 2>&1
 is $? 64 "unknown option: 64"

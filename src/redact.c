@@ -392,7 +392,12 @@ rx_text(struct redactor *rx, const char *s, size_t n, struct sbuf *out,
 			struct rxpat *p = &rx->p[i];
 			if (p->state == 2)
 				continue;
-			if (p->state == 0 || p->ms < pos) {
+			/* a match whose secret lies after pos still stands, also
+			 * when its context (a key name) held the secret just
+			 * replaced: searching again from pos would miss it (found
+			 * by tests/fuzz/fuzz_redact: "sk_live_...UB_TOKEN=g0a"
+			 * kept g0a, the key's start being inside the Stripe key) */
+			if (p->state == 0 || p->ss < pos) {
 				int rc = find(rx, p, s, n, pos);
 				if (rc < 0) {
 					/* fail closed: nothing of this text leaves */

@@ -189,6 +189,8 @@ main(void)
 			/* the key name starts inside a Stripe key: its value is a
 			 * secret too, also after the key is replaced */
 			"sk_live_52H8abbdkqrstuUB_TOKEN=ZQXg0a",
+			/* a URL password only once the token in it is replaced */
+			"is://:,fm2_lJPEyBZQXub3n1/aPw9@",
 		};
 		for (size_t i = 0; i < sizeof fake / sizeof *fake; i++) {
 			a = rx_dup(rx, fake[i], NULL);

@@ -177,6 +177,32 @@ main(void)
 	    total, total ? 100.0 * changed / total : 0);
 	T_OK(changed == 0, "no false redactions on %d lines", total);
 
+	/* a bare "[REDACTED:" in a log line is not a pseudonym: what follows
+	 * is still redacted (fuzz_redact found it hiding the secrets after
+	 * it), and redacting the result again still changes nothing */
+	{
+		static const char *const fake[] = {
+			"password=Q[REDACTED:,TOKEN=ZQXtok3n99",
+			"oops [REDACTED: then DB_PASSWORD=ZQXs3cret",
+			"[REDACTED:x:12345] password=ZQXhunter2",
+			"password=[REDACTED:ZQXhunter2",
+			/* the key name starts inside a Stripe key: its value is a
+			 * secret too, also after the key is replaced */
+			"sk_live_52H8abbdkqrstuUB_TOKEN=ZQXg0a",
+			/* a URL password only once the token in it is replaced */
+			"is://:,fm2_lJPEyBZQXub3n1/aPw9@",
+		};
+		for (size_t i = 0; i < sizeof fake / sizeof *fake; i++) {
+			a = rx_dup(rx, fake[i], NULL);
+			b = rx_dup(rx, a, NULL);
+			T_OK(!strstr(a, "ZQX"), "fuzz_redact's finds: redacted (%s)", a);
+			T_STR(b, a, "fuzz_redact's finds: redacting again changes "
+			    "nothing");
+			free(a);
+			free(b);
+		}
+	}
+
 	/* the key file: created 0600 once, then reused */
 	char dir[] = "/tmp/redact-key-XXXXXX";
 	unsigned char f1[RX_KEYLEN], f2[RX_KEYLEN];

@@ -6,8 +6,19 @@ T_N=0
 T_FAIL=0
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/selfheal-t.XXXXXX")
 T_PIDS=
+# kill only what is still ours: a pid that ended may have been reused by
+# another test running in parallel (tests/run.sh runs several at once)
+t_mine() {
+	ps -e -o pid= -o ppid= | awk -v root=$$ '{ par[$1] = $2 }
+	END { for (p in par) { q = p; n = 0
+		while (q > 1 && n++ < 64) { if (q == root) { print p; break }
+			q = par[q] } } }' | tr '\n' ' '
+}
 t_cleanup() {
-	for p in $T_PIDS; do kill "$p" 2>/dev/null; done
+	_mine=" $(t_mine) "
+	for p in $T_PIDS; do
+		case $_mine in *" $p "*) kill "$p" 2>/dev/null ;; esac
+	done
 	wait 2>/dev/null
 	rm -rf "$T_TMP"
 }

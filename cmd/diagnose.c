@@ -240,7 +240,7 @@ run(struct dg *g, size_t linecap)
 {
 	struct stat st;
 	int live = fstat(0, &st) == 0 && !S_ISREG(st.st_mode);
-	struct reader *rd = rd_open(0, "<stdin>", linecap);
+	struct reader *rd = rd_open_stream(0, "<stdin>", linecap);
 	struct rd_chunk c;
 	int rc;
 

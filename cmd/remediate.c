@@ -232,7 +232,7 @@ emit_record(void *arg, const cJSON *rec, const char *line, size_t n)
 static int
 pipeline(struct engine *en, const struct opts *o)
 {
-	struct reader *rd = rd_open(0, "<stdin>", o->linecap);
+	struct reader *rd = rd_open_stream(0, "<stdin>", o->linecap);
 	struct sh_ratelimit rl = { 0, 5 };
 	const char *line;
 	size_t n;
@@ -481,7 +481,7 @@ main(int argc, char *argv[])
 		if (!cmd)
 			rc = pipeline(&en, &o);
 		else if (!strcmp(cmd, "mcp")) {
-			struct reader *rd = rd_open(0, "<stdin>", o.linecap);
+			struct reader *rd = rd_open_stream(0, "<stdin>", o.linecap);
 			rc = mcp_serve(&en, rd, o.apply);
 			rd_free(rd);
 		} else {

@@ -107,7 +107,7 @@ next_file(struct lineinput *li)
 			li->missing++;
 			continue;
 		}
-		li->rd = rd_open(li->fd, std ? "<stdin>" : name, li->cap);
+		li->rd = rd_open_stream(li->fd, std ? "<stdin>" : name, li->cap);
 		return;
 	}
 }

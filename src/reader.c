@@ -24,6 +24,7 @@ struct reader {
 	const char *name;
 	size_t linecap, bsize;
 	struct block blk[NBLOCKS];
+	int nblk;            /* blocks in the ring: NBLOCKS, or 2 for streams */
 	int cur;
 	uint64_t seq;
 	size_t pos, len;     /* unconsumed data in the current block */
@@ -35,8 +36,8 @@ struct reader {
 	int ltrunc;
 };
 
-struct reader *
-rd_open(int fd, const char *name, size_t linecap)
+static struct reader *
+open_ring(int fd, const char *name, size_t linecap, int stream)
 {
 	struct reader *r = xcalloc(1, sizeof *r);
 
@@ -47,8 +48,10 @@ rd_open(int fd, const char *name, size_t linecap)
 	r->fd = fd;
 	r->name = name;
 	r->linecap = linecap;
-	/* blocks of four line caps (4 MiB by default), never under 256 KiB */
-	r->bsize = linecap * 4;
+	/* blocks of four line caps (4 MiB by default), never under 256 KiB;
+	 * a stream's two blocks need only hold a line and a read */
+	r->nblk = stream ? 2 : NBLOCKS;
+	r->bsize = stream ? linecap + MINREAD : linecap * 4;
 	if (r->bsize < (256u << 10))
 		r->bsize = 256u << 10;
 	if (r->bsize < linecap + MINREAD)
@@ -56,6 +59,18 @@ rd_open(int fd, const char *name, size_t linecap)
 	r->blk[0].buf = xmalloc(r->bsize);
 	r->blk[0].seq = ++r->seq;
 	return r;
+}
+
+struct reader *
+rd_open(int fd, const char *name, size_t linecap)
+{
+	return open_ring(fd, name, linecap, 0);
+}
+
+struct reader *
+rd_open_stream(int fd, const char *name, size_t linecap)
+{
+	return open_ring(fd, name, linecap, 1);
 }
 
 void
@@ -97,7 +112,7 @@ static void
 next_block(struct reader *r)
 {
 	struct block *old = &r->blk[r->cur];
-	int nx = (r->cur + 1) % NBLOCKS;
+	int nx = (r->cur + 1) % r->nblk;
 	struct block *b = &r->blk[nx];
 	size_t part = r->len - r->pos;
 
@@ -255,8 +270,8 @@ rd_regions(struct reader *r, const char *upto, struct rd_region *out, int max)
 	int k = 0;
 	uint64_t want = r->blk[r->cur].seq;
 
-	for (int i = 0; i < NBLOCKS && k < max; i++) {
-		struct block *b = &r->blk[(r->cur - i + NBLOCKS) % NBLOCKS];
+	for (int i = 0; i < r->nblk && k < max; i++) {
+		struct block *b = &r->blk[(r->cur - i + r->nblk) % r->nblk];
 		if (!b->buf || b->seq == 0 || b->seq != want - (uint64_t)i)
 			break;
 		const char *s = b->buf + b->start, *e = b->buf + b->end;

@@ -39,6 +39,11 @@ struct rd_region {
 struct reader;
 
 struct reader *rd_open(int fd, const char *name, size_t linecap);
+/* rd_open_stream: for readers that only take lines one by one and never
+ * look back (no rd_regions): two blocks of a line cap each, not four of
+ * four, so a 4 MiB cap costs about 8 MiB instead of 64 at most. A line
+ * stays valid until the next call. */
+struct reader *rd_open_stream(int fd, const char *name, size_t linecap);
 void rd_free(struct reader *r);
 
 enum {

@@ -370,6 +370,53 @@ many_blocks_and_regions(void)
 	free(in);
 }
 
+/* The stream ring (two blocks of one cap and a read): ~3 MB of lines of
+ * every length around a 1 KiB cap, through many block changes; every line
+ * intact or cut at the cap exactly when longer. */
+static void
+stream_ring(void)
+{
+	size_t cap = 3u << 20, k = 0;
+	char *in = malloc(cap);
+	int lines = 0;
+	while (k + 2000 < cap) {
+		int len = 12 + (lines * 97) % 1100;     /* up to 1111 bytes */
+		k += (size_t)sprintf(in + k, "%010d ", lines);
+		for (int i = 11; i < len; i++)
+			in[k++] = (char)('a' + (lines + i) % 26);
+		in[k++] = '\n';
+		lines++;
+	}
+	char path[] = "/tmp/test_reader.XXXXXX";
+	int f = mkstemp(path);
+	if (write(f, in, k) != (ssize_t)k)
+		T_OK(0, "write temp file");
+	lseek(f, 0, SEEK_SET);
+	struct reader *r = rd_open_stream(f, path, 1024);
+	const char *l;
+	size_t n, off = 0;
+	int t, rc, bad = 0, seen = 0, cut = 0;
+	while ((rc = rd_line(r, &l, &n, &t, -1)) == RD_OK) {
+		const char *nl = memchr(in + off, '\n', k - off);
+		size_t want = (size_t)(nl - (in + off));
+		if (want > 1024 ? n != 1024 || !t : n != want || t)
+			bad++;
+		if (memcmp(l, in + off, n))
+			bad++;
+		cut += t;
+		off += want + 1;
+		seen++;
+	}
+	T_OK(rc == RD_EOF && seen == lines && bad == 0 && cut > 100,
+	    "stream ring: %d lines, all intact or cut at the cap (%d seen, "
+	    "%d bad, %d cut)", lines, seen, bad, cut);
+	T_OK(rd_offset(r) == k, "stream ring: every byte consumed");
+	rd_free(r);
+	close(f);
+	unlink(path);
+	free(in);
+}
+
 int
 main(void)
 {
@@ -383,5 +430,6 @@ main(void)
 	exactly_the_cap();
 	timeouts();
 	many_blocks_and_regions();
+	stream_ring();
 	return t_done();
 }

@@ -542,9 +542,10 @@ scan_stats(struct scanner *g, FILE *f)
 {
 	if (g->hitcount)
 		top_patterns(g, f);
-	fprintf(f, "%s: %lu crashes; %lu hit lines, %lu lines decoded, %lu "
-	    "lines checked for open crashes, %lu records passed through; "
-	    "prefilter %s, %d literals\n", sh_progname, asm_emitted(g->as),
-	    g->candidates, g->decoded, g->skipped_open, g->passed,
-	    pf_engine(g->rs->pf), pf_count(g->rs->pf));
+	fprintf(f, "%s: %lu crashes (%lu closed early: too many open); %lu hit "
+	    "lines, %lu lines decoded, %lu lines checked for open crashes, %lu "
+	    "records passed through; prefilter %s, %d literals\n", sh_progname,
+	    asm_emitted(g->as), asm_evicted(g->as), g->candidates, g->decoded,
+	    g->skipped_open, g->passed, pf_engine(g->rs->pf),
+	    pf_count(g->rs->pf));
 }

@@ -39,7 +39,8 @@ const struct cJSON *js_get(const struct cJSON *obj, const char *path);
 const char *js_get_str(const struct cJSON *obj, const char *path);
 
 /* js_parse parses s[0..n) (need not be NUL-terminated) with a nesting cap;
- * returns a tree to free with cJSON_Delete, or NULL. */
+ * an unpaired surrogate escape (\ud800) becomes U+FFFD instead of failing
+ * the whole value. Returns a tree to free with cJSON_Delete, or NULL. */
 struct cJSON *js_parse(const char *s, size_t n);
 
 #endif

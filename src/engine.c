@@ -340,6 +340,18 @@ in_instances(const cJSON *diag, const char *m)
 	return 0;
 }
 
+/* A number of a diagnosis (an LLM wrote it) as an integer in [lo, hi]:
+ * NaN and below become lo, above becomes hi. A plain cast of 1e999 is
+ * undefined, and a timeout of 2147483647 overflowed in mx_restart (the
+ * sanitizer build died mid-action, the machine left leased;
+ * tests/t/hostile-records.t). */
+static long
+clamp_num(const cJSON *it, long lo, long hi)
+{
+	double d = it->valuedouble;
+	return d >= (double)hi ? hi : d > (double)lo ? (long)d : lo;
+}
+
 /* The parameters of an action for repair.c, from a diagnosis action or
  * verb arguments. */
 static void
@@ -351,12 +363,19 @@ params(const cJSON *a, struct rp_params *p)
 
 	memset(p, 0, sizeof *p);
 	if (cJSON_IsNumber(mem))
-		p->memory_mb = mem->valuedouble > 1e7 ? 10000000 :
-		    (long)mem->valuedouble;
+		p->memory_mb = clamp_num(mem, 0, 10000000);
 	else if (cJSON_IsNumber(mb))
-		p->memory_mb = (long)mb->valuedouble;
+		p->memory_mb = clamp_num(mb, 0, 10000000);
+	/* the restart verb's choices: a diagnosis's "signal" went to the
+	 * API as it was, "--app=billing" included
+	 * (tests/t/hostile-records.t) */
+	const struct vb_param *sp = vb_param(vb_find("restart"), "signal");
 	p->signal = js_get_str(a, "signal");
-	p->timeout_s = cJSON_IsNumber(to) ? (int)to->valuedouble : 0;
+	if (p->signal && (!sp || !sp->choices || !vb_choice_ok(sp->choices,
+	    p->signal)))
+		p->signal = NULL;
+	/* the verb's own range (remediate restart --timeout 1..300) */
+	p->timeout_s = cJSON_IsNumber(to) ? (int)clamp_num(to, 0, 300) : 0;
 	p->image = js_get_str(a, "image");
 }
 

@@ -38,6 +38,7 @@ struct dg {
 	const char *app, *report;
 	unsigned long lineno;
 	struct sh_ratelimit badrl;
+	int evict_warned;
 	struct sbuf line;        /* the output line being written */
 	int spool_failing;       /* the last spool write failed */
 	struct sh_ratelimit spoolrl;
@@ -231,6 +232,13 @@ process(struct dg *g, const char *s, size_t n)
 		sh_warn_limited(&g->badrl, "<stdin>:%lu: %s; passed through",
 		    g->lineno, why);
 		out_record(g, s, n, 0);
+	}
+	if (g->t.evicted && !g->evict_warned) {
+		/* not silent: an incident diagnosed early may come back as a
+		 * second one (tests/t/hostile-scale.t) */
+		sh_warn("<stdin>:%lu: more than %d incidents open at once; the "
+		    "oldest are diagnosed early", g->lineno, g->t.max_open);
+		g->evict_warned = 1;
 	}
 	cJSON_Delete(o);
 }

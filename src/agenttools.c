@@ -449,7 +449,8 @@ walk_dir(struct walk *w, int dfd, const char *prefix, int depth)
 				close(ffd);
 			}
 		}
-		if (w->re && (w->hits >= SEARCH_HITS || w->files >= SEARCH_FILES ||
+		if (w->re && !w->cut && (w->hits >= SEARCH_HITS || w->files >=
+		    SEARCH_FILES ||
 		    (w->t->deadline && sh_now_mono_ms() > w->t->deadline))) {
 			w->cut = 1;
 			sbuf_adds(w->out, "[search stopped: limit reached]\n");
@@ -493,6 +494,17 @@ search_file(struct walk *w, int fd, const char *path)
 	if (!s)
 		return;
 	for (char *p = s; p < s + n && w->hits < SEARCH_HITS; line++) {
+		/* a pattern that spends its match limit on every line costs
+		 * seconds per file: the deadline holds inside a file too (it
+		 * was checked between files only; tests/t/hostile-repo.t) */
+		if (line % 256 == 0 && w->t->deadline && sh_now_mono_ms() >
+		    w->t->deadline) {
+			if (!w->cut)
+				sbuf_adds(w->out, "[search stopped: "
+				    "deadline]\n");
+			w->cut = 1;
+			break;
+		}
 		char *e = memchr(p, '\n', (size_t)(s + n - p));
 		size_t len = e ? (size_t)(e - p) : (size_t)(s + n - p);
 		int rc = pcre2_match(w->re, (PCRE2_SPTR)p, len, 0, 0, w->md,

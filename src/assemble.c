@@ -7,6 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The lines of one crash keep at most this many bytes in all: with JSON
+ * escapes (6 bytes a control character at worst) and the context, the
+ * record stays under diagnose's 4 MiB line cap. A rule may allow 10,000
+ * lines of 8 KiB, and a crash record over that cap was skipped downstream:
+ * lost (tests/t/hostile-scale.t). */
+#define CRASH_BYTES_MAX (512u << 10)
+
 struct crash {
 	struct rule *rule;
 	char app[128], instance[64], region[16], provider[32], source[16];
@@ -16,6 +23,7 @@ struct crash {
 	char **lines;
 	size_t *lens;
 	int nlines, cap;
+	size_t bytes;         /* of lines, in all */
 	char **ctx;
 	size_t *ctxlens;
 	int nctx;
@@ -43,6 +51,7 @@ struct assembler {
 	struct crash **tab;
 	size_t tabcap, tabused;
 	unsigned long lines, emitted, swept_at;
+	unsigned long evicted;  /* closed early: more than max_open at once */
 	struct sbuf rec, tmp;
 };
 
@@ -177,6 +186,12 @@ asm_emitted(const struct assembler *a)
 	return a->emitted;
 }
 
+unsigned long
+asm_evicted(const struct assembler *a)
+{
+	return a->evicted;
+}
+
 static void
 add_line(struct assembler *a, struct crash *c, const struct logrec *r,
     uint64_t position)
@@ -186,6 +201,11 @@ add_line(struct assembler *a, struct crash *c, const struct logrec *r,
 		n = js_utf8_cut(r->msg.s, a->o.line_bytes);
 		c->truncated = 1;
 	}
+	if (n > CRASH_BYTES_MAX - c->bytes) {
+		n = js_utf8_cut(r->msg.s, CRASH_BYTES_MAX - c->bytes);
+		c->truncated = 1;
+	}
+	c->bytes += n;
 	if (r->truncated)
 		c->truncated = 1;
 	if (c->nlines == c->cap) {
@@ -423,8 +443,16 @@ open_crash(struct assembler *a, const struct logrec *r, const struct rmatch *m,
 {
 	struct crash *c;
 
-	if (a->nopen == a->o.max_open)
+	if (a->nopen == a->o.max_open) {
+		/* more crashes at once than max_open: the oldest closes early
+		 * and may lack its last lines. That was silent; say so once
+		 * (the count is in --stats; tests/t/hostile-scale.t). */
+		if (!a->evicted++)
+			sh_warn("more than %d crashes open at once; the "
+			    "oldest are closed early and may lack their last "
+			    "lines", a->o.max_open);
 		close_at(a, 0);
+	}
 	c = xcalloc(1, sizeof *c);
 	c->rule = m->rule;
 	sh_copy(c->app, sizeof c->app, r->app, strlen(r->app));
@@ -505,7 +533,8 @@ asm_line(struct assembler *a, const struct logrec *r, const uint32_t *cand,
 		} else if (rs_rule_matches(a->rs, ru, PK_CONTINUE, r->msg.s,
 		    r->msg.len, NULL)) {
 			add_line(a, c, r, position);
-			if (c->nlines >= ru->max_lines)
+			if (c->nlines >= ru->max_lines ||
+			    c->bytes >= CRASH_BYTES_MAX)
 				close_at(a, i);
 			return 1;
 		} else {

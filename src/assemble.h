@@ -59,5 +59,7 @@ void asm_flush_idle(struct assembler *a, int64_t now);
 int asm_next_timeout(const struct assembler *a, int64_t now);
 void asm_flush_all(struct assembler *a);
 unsigned long asm_emitted(const struct assembler *a);
+/* Crashes closed early because max_open were open at once. */
+unsigned long asm_evicted(const struct assembler *a);
 
 #endif

@@ -380,13 +380,23 @@ params(const cJSON *a, struct rp_params *p)
 	const cJSON *to = js_get(a, "timeout");
 
 	memset(p, 0, sizeof *p);
-	/* clamped: a diagnosis record's 1e300 must not reach a cast */
+	/* clamped: a diagnosis record's 1e300 must not reach a cast, and a
+	 * timeout of 2147483647 overflowed in mx_restart (the sanitizer build
+	 * died mid-action, the machine left leased; hostile-records.t) */
 	if (cJSON_IsNumber(mem))
-		p->memory_mb = (long)js_int(mem, -1, 10000000, 0);
+		p->memory_mb = (long)js_int(mem, 0, 10000000, 0);
 	else if (cJSON_IsNumber(mb))
-		p->memory_mb = (long)js_int(mb, -1, 10000000, 0);
+		p->memory_mb = (long)js_int(mb, 0, 10000000, 0);
+	/* the restart verb's choices: a diagnosis's "signal" went to the
+	 * API as it was, "--app=billing" included
+	 * (tests/t/hostile-records.t) */
+	const struct vb_param *sp = vb_param(vb_find("restart"), "signal");
 	p->signal = js_get_str(a, "signal");
-	p->timeout_s = (int)js_int(to, INT_MIN, INT_MAX, 0);
+	if (p->signal && (!sp || !sp->choices || !vb_choice_ok(sp->choices,
+	    p->signal)))
+		p->signal = NULL;
+	/* the verb's own range (remediate restart --timeout 1..300) */
+	p->timeout_s = (int)js_int(to, 0, 300, 0);
 	p->image = js_get_str(a, "image");
 }
 

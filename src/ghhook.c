@@ -3,15 +3,18 @@
 #include "fixpr.h"
 #include "json.h"
 #include "policy.h"
+#include "redact.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 struct gh_hook {
 	const struct policy *pol;
 	struct fx_config cfg;
 	struct fixpr *fx;
+	struct redactor *rx;
 	char *repo, *remote, *url, *slug, *token;
 };
 
@@ -38,6 +41,18 @@ gh_hook_open(const struct gh_hook_opts *o, struct sbuf *err)
 	h->cfg.token = h->token;
 	h->cfg.ready = o->ready;
 	h->pol = o->pol;
+	/* fixpr refuses a patch with a secret in it and redacts bodies only
+	 * with a redactor, and none was ever given: a patch adding a token
+	 * was pushed (tests/t/hostile-patch.t). A key of this run is enough:
+	 * nothing needs its replacement tags to be stable. */
+	unsigned char key[RX_KEYLEN];
+	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key) {
+		sbuf_adds(err, "getrandom failed: no key to redact with");
+		gh_hook_close(h);
+		return NULL;
+	}
+	h->rx = h->cfg.rx = rx_new(key);
+	memset(key, 0, sizeof key);
 	if (!(h->fx = fx_new(&h->cfg, err))) {
 		gh_hook_close(h);
 		return NULL;
@@ -51,6 +66,7 @@ gh_hook_close(struct gh_hook *h)
 	if (!h)
 		return;
 	fx_free(h->fx);
+	rx_free(h->rx);
 	if (h->token)
 		memset(h->token, 0, strlen(h->token));
 	free(h->repo);

@@ -281,8 +281,10 @@ inc_add(struct inc_table *t, const cJSON *crash, const char *raw, size_t n,
 		inc = NULL;
 	}
 	if (!inc) {
-		if (t->nopen >= t->max_open)
+		if (t->nopen >= t->max_open) {
 			close_where(t, p_is, (intptr_t)t->open);
+			t->evicted++;
+		}
 		inc = xcalloc(1, sizeof *inc);
 		sh_copy(inc->app, sizeof inc->app, app, strlen(app));
 		sh_copy(inc->fp, sizeof inc->fp, fp, strlen(fp));

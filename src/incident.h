@@ -65,6 +65,7 @@ struct inc_table {
 	struct incident *open;       /* oldest first */
 	struct incident *ready, **ready_tail;
 	int nopen, max_open;
+	unsigned long evicted;       /* closed early by rule (e) */
 	int64_t window_ms;
 	int64_t watermark_ns;
 };

@@ -245,38 +245,84 @@ js_int(const cJSON *v, int64_t lo, int64_t hi, int64_t dflt)
  * our stack budget under sanitizers, so reject deep input first. */
 #define JS_MAX_DEPTH 64
 
+/* The UTF-16 code unit of the escape \uXXXX at s[i], or -1. */
+static long
+u_escape(const char *s, size_t n, size_t i)
+{
+	long v = 0;
+
+	if (i + 6 > n || s[i] != '\\' || s[i + 1] != 'u')
+		return -1;
+	for (size_t k = i + 2; k < i + 6; k++) {
+		int c = (unsigned char)s[k];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
+		    c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
 struct cJSON *
 js_parse(const char *s, size_t n)
 {
 	int depth = 0, instr = 0;
+	char *fixed = NULL;
+	struct cJSON *o;
 
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		if (instr) {
-			if (c == '\\')
+			if (c == '\\') {
+				/* An unpaired surrogate (\ud800; Python's
+				 * json.dumps writes them) made cJSON refuse
+				 * the whole record: a crash lost for one
+				 * character. It becomes U+FFFD, as invalid
+				 * UTF-8 does (tests/t/hostile-json.t). */
+				long u = u_escape(s, n, i), lo = -1;
+				if (u >= 0xd800 && u <= 0xdbff)
+					lo = u_escape(s, n, i + 6);
+				if (lo >= 0xdc00 && lo <= 0xdfff) {
+					i += 11;
+					continue;
+				}
+				if (u >= 0xd800 && u <= 0xdfff) {
+					if (!fixed) {
+						fixed = xmalloc(n);
+						memcpy(fixed, s, n);
+					}
+					memcpy(fixed + i, "\\ufffd", 6);
+					i += 5;
+					continue;
+				}
 				i++;
-			else if (c == '"')
+			} else if (c == '"') {
 				instr = 0;
+			}
 			continue;
 		}
 		if (c == '"')
 			instr = 1;
 		else if (c == '{' || c == '[') {
-			if (++depth > JS_MAX_DEPTH)
+			if (++depth > JS_MAX_DEPTH) {
+				free(fixed);
 				return NULL;
+			}
 		} else if (c == '}' || c == ']')
 			depth--;
 	}
+	if (fixed)
+		s = fixed;
 	/* one value and nothing but blanks after it: `{...} more text` is a
 	 * line of text, not a record */
 	const char *end = NULL;
-	cJSON *o = cJSON_ParseWithLengthOpts(s, n, &end, 0);
-	if (!o)
-		return NULL;
-	for (; end && end < s + n; end++)
+	o = cJSON_ParseWithLengthOpts(s, n, &end, 0);
+	for (; o && end && end < s + n; end++)
 		if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n') {
 			cJSON_Delete(o);
-			return NULL;
+			o = NULL;
 		}
+	free(fixed);
 	return o;
 }

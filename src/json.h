@@ -46,7 +46,8 @@ const char *js_get_str(const struct cJSON *obj, const char *path);
 int64_t js_int(const struct cJSON *v, int64_t lo, int64_t hi, int64_t dflt);
 
 /* js_parse parses s[0..n) (need not be NUL-terminated) with a nesting cap;
- * returns a tree to free with cJSON_Delete, or NULL. */
+ * an unpaired surrogate escape (\ud800) becomes U+FFFD instead of failing
+ * the whole value. Returns a tree to free with cJSON_Delete, or NULL. */
 struct cJSON *js_parse(const char *s, size_t n);
 
 #endif

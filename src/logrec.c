@@ -379,6 +379,12 @@ decode(struct logrec *r, const char *line, size_t n)
 	size_t i = 0;
 
 	lr_clear(r);
+	/* a byte order mark (a file's first line): cJSON skips it, so the
+	 * other stages took such a line for JSON and we took it for text */
+	if (n >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) {
+		line += 3;
+		n -= 3;
+	}
 	while (i < n && (line[i] == ' ' || line[i] == '\t'))
 		i++;
 	if (i < n && line[i] == '{') {

@@ -340,7 +340,7 @@ mx_restart(struct mx *m, const char *app, const char *id, const char *nonce,
 	if (timeout_s > 0)
 		sbuf_addf(&q, "%stimeout=%ds", q.len ? "&" : "", timeout_s);
 	rc = simple(m, "POST", "restart", app, id, "restart", q.s, nonce, NULL,
-	    timeout_s > 0 ? (long)(timeout_s + 30) * 1000 : 0, 1, NULL, e);
+	    timeout_s > 0 ? ((long)timeout_s + 30) * 1000 : 0, 1, NULL, e);
 	sbuf_release(&q);
 	return rc;
 }

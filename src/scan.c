@@ -115,6 +115,20 @@ context(void *arg, const struct logrec *r, char **lines, size_t *lens, int max)
 				const char *nl = memchr(from, '\n', (size_t)(end - from));
 				from = nl ? nl + 1 : end;
 			}
+			if (from == end) {
+				/* the line before end is longer than the
+				 * window (a line of 1 to 4 line caps fits a
+				 * block): without this the loop made no
+				 * progress and spun for ever, deaf to SIGTERM
+				 * (tests/t/hostile-scale.t). Widen the
+				 * window; past the widest, look no further. */
+				if (win < CTX_WIN_MAX) {
+					win *= 4;
+					continue;
+				}
+				k = nreg;
+				break;
+			}
 			searched += (size_t)(end - from);
 			/* the matching lines of [from, end); keep the last 64 */
 			const char *starts[64], *ends[64];
@@ -528,9 +542,10 @@ scan_stats(struct scanner *g, FILE *f)
 {
 	if (g->hitcount)
 		top_patterns(g, f);
-	fprintf(f, "%s: %lu crashes; %lu hit lines, %lu lines decoded, %lu "
-	    "lines checked for open crashes, %lu records passed through; "
-	    "prefilter %s, %d literals\n", sh_progname, asm_emitted(g->as),
-	    g->candidates, g->decoded, g->skipped_open, g->passed,
-	    pf_engine(g->rs->pf), pf_count(g->rs->pf));
+	fprintf(f, "%s: %lu crashes (%lu closed early: too many open); %lu hit "
+	    "lines, %lu lines decoded, %lu lines checked for open crashes, %lu "
+	    "records passed through; prefilter %s, %d literals\n", sh_progname,
+	    asm_emitted(g->as), asm_evicted(g->as), g->candidates, g->decoded,
+	    g->skipped_open, g->passed, pf_engine(g->rs->pf),
+	    pf_count(g->rs->pf));
 }

@@ -163,8 +163,8 @@ vb_shape_ok(enum vb_shape s, const char *v)
 	}
 }
 
-static int
-choice_ok(const char *choices, const char *v)
+int
+vb_choice_ok(const char *choices, const char *v)
 {
 	size_t n = strlen(v);
 
@@ -208,7 +208,7 @@ vb_check(const struct verb *v, const cJSON *args, struct sbuf *err)
 			sbuf_addf(err, "\"%s\" must be a string", p->name);
 			return -1;
 		}
-		if (p->choices && !choice_ok(p->choices, a->valuestring)) {
+		if (p->choices && !vb_choice_ok(p->choices, a->valuestring)) {
 			sbuf_addf(err, "\"%s\" must be one of: %s", p->name, p->choices);
 			return -1;
 		}

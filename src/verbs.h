@@ -71,6 +71,8 @@ extern const int vb_count;
 const struct verb *vb_find(const char *name);
 const struct verb *vb_for_action(const char *action);
 const struct vb_param *vb_param(const struct verb *v, const char *name);
+/* Is v one of the space-separated choices? */
+int vb_choice_ok(const char *choices, const char *v);
 
 /* vb_check validates args (an object, or NULL for none) against v:
  * unknown keys, wrong types, out-of-range integers, choices and patterns,

@@ -274,6 +274,28 @@ main(void)
 		o = js_parse("{\"a\":1}garbage", 7);
 		T_OK(o != NULL, "js_parse honours the length");
 		cJSON_Delete(o);
+		/* unpaired surrogates: U+FFFD, not a lost record */
+		static const char *const lone[][2] = {
+			{ "{\"t\":\"a\\ud800b\"}", "a\xef\xbf\xbd" "b" },
+			{ "{\"t\":\"\\udfff\"}", "\xef\xbf\xbd" },
+			{ "{\"t\":\"\\udc00\\ud800\"}", "\xef\xbf\xbd\xef\xbf\xbd" },
+			{ "{\"t\":\"\\ud800\\u0041\"}", "\xef\xbf\xbd" "A" },
+			{ "{\"t\":\"x\\ud800\"}", "x\xef\xbf\xbd" },
+			{ "{\"t\":\"\\ud83d\\ude00\"}", "\xf0\x9f\x98\x80" },
+			{ "{\"t\":\"\\\\ud800\"}", "\\ud800" },
+			{ "{\"t\":\"\\uD800\"}", "\xef\xbf\xbd" },
+		};
+		for (size_t i = 0; i < sizeof lone / sizeof lone[0]; i++) {
+			o = js_parse(lone[i][0], strlen(lone[i][0]));
+			T_STR(js_get_str(o, "t"), lone[i][1], "unpaired surrogates "
+			    "become U+FFFD: %s", lone[i][0]);
+			cJSON_Delete(o);
+		}
+		o = js_parse("{\"t\":\"\\ud800\"}x", 13);
+		T_OK(o == NULL, "a fixed copy still refuses trailing text");
+		const char cut[] = "{\"t\":\"\\ud8";
+		o = js_parse(cut, sizeof cut - 1);
+		T_OK(o == NULL, "a cut escape at the end is read within the length");
 	}
 	/* js_int: numbers of any size, clamped, never a plain cast */
 	{

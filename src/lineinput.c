@@ -108,6 +108,8 @@ next_file(struct lineinput *li)
 			continue;
 		}
 		li->rd = rd_open_stream(li->fd, std ? "<stdin>" : name, li->cap);
+		/* a named file is an app's log: no records pass through */
+		li->lr.raw = !std;
 		return;
 	}
 }

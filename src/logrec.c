@@ -32,8 +32,10 @@ void
 lr_clear(struct logrec *r)
 {
 	struct sbuf m = r->msg;
+	int raw = r->raw;
 	memset(r, 0, sizeof *r);
 	r->msg = m;
+	r->raw = raw;
 	sbuf_reset(&r->msg);
 }
 
@@ -283,7 +285,8 @@ from_json(struct logrec *r, const cJSON *o)
 {
 	const char *v;
 
-	if ((v = js_get_str(o, "type")) != NULL) {
+	if ((v = js_get_str(o, "type")) != NULL && (!r->raw ||
+	    !strcmp(v, "log") || !strcmp(v, "gap"))) {
 		copy_str(r->rtype, sizeof r->rtype, v);
 		if (strcmp(v, "log") != 0) {
 			r->kind = LR_RECORD;

@@ -44,6 +44,12 @@ struct logrec {
 	int nmeta;              /* `fly logs` fields before the message */
 	char meta_key[LR_META_MAX][24];
 	char meta_val[LR_META_MAX][256];
+	/* set by the reader, kept by lr_clear: the input is an application's
+	 * log (a file named by the user), not a pipeline, so a line that
+	 * looks like a crash, diagnosis or action record is a log line like
+	 * any other: an app must not be able to write a record that later
+	 * stages act on. log and gap records still decode as such. */
+	int raw;
 };
 
 void lr_init(struct logrec *r);

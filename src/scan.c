@@ -422,6 +422,10 @@ scan_fd(struct scanner *g, int fd, const char *name)
 	struct rd_chunk c;
 	int rc;
 
+	/* a file named on the command line is a log, stdin is the pipeline
+	 * (records of other stages pass through only there) */
+	g->lr.raw = g->clr.raw = fd != 0;
+
 	int64_t t0 = sh_now_mono_ms(), shown = t0 - 250;
 	uint64_t lines = 0;
 

@@ -66,7 +66,12 @@ ev_entry(void *arg, struct logrec *r, const struct cJSON *event)
 static void
 fw_line(void *arg, const char *s, size_t n, int cut)
 {
-	li_line(arg, s, n, cut);
+	struct lineinput *li = arg;
+	int raw = li->lr.raw;
+
+	li->lr.raw = 1;         /* a followed file is an app's log */
+	li_line(li, s, n, cut);
+	li->lr.raw = raw;
 }
 
 static void

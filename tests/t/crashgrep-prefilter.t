@@ -120,9 +120,18 @@ sort default.out >a; sort every.out >b
 cmp -s a b
 ok $? "mixed corpus, test rules: no prefilter gives the same records (any order)"
 [ -s a ] && ! cmp -s a b && diff a b | head -5 | sed 's/^/# /' | cut -c1-200
+# records of other stages pass through from the pipeline (stdin) only; in
+# a file named on the command line they are log lines (docs/records.md)
+grep -v '^{"type":"diagnosis"' mixed.log >logs-only.log
+cg --no-builtin -r "$R" logs-only.log >file.out
+cat logs-only.log | cg --no-builtin -r "$R" >pipe.out
+cmp -s file.out pipe.out
+ok $? "mixed corpus without records: a pipe gives the same output as the file"
 cat mixed.log | cg --no-builtin -r "$R" >pipe.out
-cmp -s default.out pipe.out
-ok $? "mixed corpus: a pipe gives the same output as the file"
+is "$(grep -c '^{"type":"diagnosis"' pipe.out)" "$(grep -c '^{"type":"diagnosis"' mixed.log)" \
+	"mixed corpus on stdin: the diagnosis records pass through"
+is "$(grep -c '^{"type":"diagnosis"' default.out)" 0 \
+	"mixed corpus as a file: no record passes through (an app's log cannot forge one)"
 
 # the built-in rules, with and without the test rules
 cg mixed.log >b-default.out

@@ -342,6 +342,15 @@ open_in_repo(struct agent_tools *t, const char *path, struct stat *st,
 		sbuf_adds(why, "error: not a regular file or directory");
 		return -1;
 	}
+	/* a second name for a file may be one outside the checkout (a hard
+	 * link is no symlink: O_NOFOLLOW does not see it); a git checkout
+	 * has none (tests/t/hostile-repo.t) */
+	if (S_ISREG(st->st_mode) && st->st_nlink > 1) {
+		close(fd);
+		sbuf_adds(why, "error: a hard link (the file has other names, "
+		    "maybe outside the repository); not read");
+		return -1;
+	}
 	return fd;
 }
 
@@ -440,8 +449,9 @@ walk_dir(struct walk *w, int dfd, const char *prefix, int depth)
 				walk_dir(w, cfd, p.s, depth + 1);
 				close(cfd);
 			}
-		} else if (w->re && S_ISREG(st.st_mode) && st.st_size <=
-		    (off_t)READ_FILE_MAX) {
+		} else if (w->re && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+		    st.st_size <= (off_t)READ_FILE_MAX) {
+			/* hard links are skipped as read_file refuses them */
 			int ffd = openat(dfd, v[i], O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 			    O_CLOEXEC);
 			if (ffd >= 0) {

@@ -25,6 +25,7 @@ ln -s /etc repo/etc-link
 ln -s ../outside/canary.txt repo/outside-link
 ln -s ../.. repo/sub/up
 mkfifo repo/fifo
+ln outside/canary.txt repo/hard-link
 mknod repo/zero c 1 5 || { echo "Bail out! mknod (run as root)"; exit 1; }
 grep -q '^root:' /etc/passwd || { echo "Bail out! no root in /etc/passwd"; exit 1; }
 
@@ -36,6 +37,7 @@ deep_dots=$(printf '../%.0s' $(seq 400))etc/passwd
 	cat "$C/requests.ndjson"
 	printf '{"why":"a component over 255 bytes","name":"read_file","arguments":{"path":"%s"},"expect":"component too long"}\n' "$long_comp"
 	printf '{"why":"a path over 1024 bytes","name":"read_file","arguments":{"path":"%s"},"expect":"path too long"}\n' "$long_path"
+	printf '{"why":"a hard link to a file outside","name":"read_file","arguments":{"path":"hard-link"},"expect":"a hard link"}\n'
 	printf '{"why":"400 parents","name":"read_file","arguments":{"path":"%s"},"expect":"path too long|components are not allowed"}\n' "$deep_dots"
 } >requests.ndjson
 

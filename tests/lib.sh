@@ -74,6 +74,16 @@ start_nats() {
 	done
 }
 
+# start_github TOKEN GIT-DIR: the fake GitHub (tests/server/github.py) for
+# acme/shop with GIT-DIR as its remote, logging to gh.log in the current
+# directory; sets GH to its URL
+start_github() {
+	python3 "$TOP/tests/server/github.py" --port-file gh.port --log gh.log \
+		--token "$1" --repo acme/shop --git-dir "$2" >/dev/null 2>gh.err &
+	T_PIDS="$T_PIDS $!"
+	for _ in $(seq 100); do [ -s gh.port ] && break; sleep 0.05; done
+	GH="http://127.0.0.1:$(cat gh.port)"
+}
 # is_san PROG: is PROG built with AddressSanitizer (RSS is not comparable)?
 is_san() { ldd "$1" 2>/dev/null | grep -q libasan; }
 # run_rss OUT ERR IN CMD...: run CMD with IN on stdin, stdout to OUT,

@@ -14,11 +14,7 @@ printf 'package main\n\nfunc price(xs []int, i int) int {\n\treturn xs[i]\n}\n' 
 git -C seed add main.go && git -C seed commit -q -m init && git -C seed push -q ../remote.git main
 git clone -q remote.git work
 
-python3 "$TOP/tests/server/github.py" --port-file gh.port --log gh.log \
-	--token "$TOKEN" --repo acme/shop --git-dir "$T_TMP/remote.git" >/dev/null 2>gh.err &
-T_PIDS="$T_PIDS $!"
-for i in $(seq 100); do [ -s gh.port ] && break; sleep 0.05; done
-GH="http://127.0.0.1:$(cat gh.port)"
+start_github "$TOKEN" "$T_TMP/remote.git"
 
 cat >policy <<'POL'
 defaults

@@ -26,11 +26,7 @@ git -C seed add . && git -C seed commit -q -m init && git -C seed push -q ../rem
 git clone -q remote.git work
 main0=$(git -C remote.git rev-parse main)
 
-"$PY" "$TOP/tests/server/github.py" --port-file gh.port --log gh.log \
-	--token "$TOKEN" --repo acme/shop --git-dir "$T_TMP/remote.git" >/dev/null 2>gh.err &
-T_PIDS="$T_PIDS $!"
-for _ in $(seq 100); do [ -s gh.port ] && break; sleep 0.05; done
-GH="http://127.0.0.1:$(cat gh.port)"
+start_github "$TOKEN" "$T_TMP/remote.git"
 cat >policy <<'POL'
 defaults
     allow github.pr github.issue

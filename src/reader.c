@@ -191,6 +191,14 @@ rd_chunk(struct reader *r, struct rd_chunk *c, int timeout_ms)
 			}
 			return RD_EOF;
 		}
+		/* a stream never looks back: with everything handed out, read
+		 * to the start of the block again, so that a slow stream keeps
+		 * touching the same few pages instead of making the whole ring
+		 * resident over hours (bench/soak.sh) */
+		if (r->nblk == 2 && r->pos == r->len && !r->fresh) {
+			r->pos = r->len = 0;
+			b->start = b->end = 0;
+		}
 		if (r->fresh || r->bsize - r->len < MINREAD)
 			next_block(r);
 		b = &r->blk[r->cur];

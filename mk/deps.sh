@@ -9,7 +9,7 @@ amd64) want="$want libhyperscan-dev" ;;
 esac
 case "${1:-build}" in
 check) want="$want mandoc perl python3 git nats-server clang libclang-rt-14-dev \
-	jq systemd man-db" ;;
+	jq systemd man-db procps" ;;
 bench) want="$want ripgrep time nats-server" ;;
 demo) want="$want python3" ;;
 esac

@@ -38,6 +38,7 @@ struct mev {
 	struct mstate *ms;
 	int n;
 	int dirty;
+	int capped;                 /* said that MAX_MACHINES was reached */
 };
 
 /* Numbers of an API answer, clamped (1e300 must not reach a cast, and a
@@ -65,8 +66,14 @@ find(struct mev *m, const char *id, int create)
 	for (int i = 0; i < m->n; i++)
 		if (!strcmp(m->ms[i].id, id))
 			return &m->ms[i];
-	if (!create || m->n >= MAX_MACHINES)
+	if (!create)
 		return NULL;
+	if (m->n >= MAX_MACHINES) {
+		if (!m->capped++)
+			sh_warn("events: app %s has more than %d machines; the "
+			    "others' events are not watched", m->app, MAX_MACHINES);
+		return NULL;
+	}
 	m->ms = xrealloc(m->ms, (size_t)(m->n + 1) * sizeof *m->ms);
 	struct mstate *s = &m->ms[m->n++];
 	memset(s, 0, sizeof *s);

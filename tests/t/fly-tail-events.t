@@ -116,5 +116,18 @@ like "$(cat "$T_TMP/mix.out")" 'app\[2865134a394268\] cdg \[info\] INFO Process 
 like "$(cat "$T_TMP/mix.out")" 'runner\[148ed193b95e89\] iad \[error\]machine 148ed193b95e89 exited with code 139' \
 	"and machine events, from one process"
 
+# --- more machines than it watches: said once, not silently -------------
+mkdir -p "$T_TMP/big"
+python3 -c '
+import json
+print(json.dumps({"machines": {"%014x" % i: {"ts": 1, "ids": ["e"]} for i in range(4100)}}))
+' >"$T_TMP/big/events-shop.json"
+$FT -a shop --since 5m --state "$T_TMP/big" >/dev/null 2>"$T_TMP/big.err" &
+p=$!
+sleep 1.5
+stop "$p"
+is "$(grep -c 'more than 4096 machines' "$T_TMP/big.err")" 1 \
+	"over 4,096 machines of one app: said once on stderr"
+
 ok "$(no_token "$T_TMP"/*.out "$T_TMP"/*.err; echo $?)" "the token is printed nowhere"
 done_testing

@@ -45,19 +45,11 @@ bf_add(struct backfill *b, int64_t from, int64_t to, unsigned long dropped,
 {
 	struct bf_gap *g;
 
-	/* a burst of drops is one hole, not a thousand */
-	if (b->n && from <= b->q[b->n - 1].to + b->slack_ns &&
-	    !strcmp(b->q[b->n - 1].why, why ? why : "gap")) {
+	/* a burst of drops is one hole, not a thousand; with the queue full
+	 * the last hole grows to take any new one */
+	if (b->n == BF_MAX || (b->n && from <= b->q[b->n - 1].to +
+	    b->slack_ns && !strcmp(b->q[b->n - 1].why, why ? why : "gap"))) {
 		g = &b->q[b->n - 1];
-		if (from < g->from)
-			g->from = from;
-		if (to > g->to)
-			g->to = to;
-		g->dropped += dropped;
-		return;
-	}
-	if (b->n == BF_MAX) {
-		g = &b->q[BF_MAX - 1];
 		if (from < g->from)
 			g->from = from;
 		if (to > g->to)

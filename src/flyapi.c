@@ -50,9 +50,9 @@ fa_release(struct flyapi *fa)
 	memset(fa, 0, sizeof *fa);
 }
 
-/* "GET /path: HTTP 401 Unauthorized: detail" (the path without host). */
-static void
-fill_err(struct fa_err *e, int rc, const struct http_resp *r, const char *url)
+void
+fa_err_fill(struct fa_err *e, const char *method, int rc,
+    const struct http_resp *r, const char *url)
 {
 	char detail[400];
 	const char *path = strstr(url, "://");
@@ -64,7 +64,7 @@ fill_err(struct fa_err *e, int rc, const struct http_resp *r, const char *url)
 	e->status = r->status;
 	e->retry_after_ms = r->retry_after_ms;
 	http_error_text(r, detail, sizeof detail);
-	snprintf(e->text, sizeof e->text, "GET %.*s: %s",
+	snprintf(e->text, sizeof e->text, "%s %.*s: %s", method,
 	    (int)strcspn(path, "?"), path, detail);
 }
 
@@ -91,13 +91,13 @@ get_json(struct flyapi *fa, const char *url, int tries, cJSON **out,
 		fa->requests++;
 	}
 	if (http_verdict(rc, &r) != HTTP_OK) {
-		fill_err(e, rc, &r, url);
+		fa_err_fill(e, "GET", rc, &r, url);
 		http_resp_release(&r);
 		return -1;
 	}
 	*out = js_parse(r.body.s ? r.body.s : "", r.body.len);
 	if (!*out) {
-		fill_err(e, rc, &r, url);
+		fa_err_fill(e, "GET", rc, &r, url);
 		snprintf(e->text + strlen(e->text), sizeof e->text - strlen(e->text),
 		    ": response is not JSON");
 		e->verdict = HTTP_RETRY;

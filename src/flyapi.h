@@ -46,6 +46,12 @@ struct fa_err {
 	char text[512];             /* "GET /path: HTTP 401 ...: detail" */
 };
 
+/* fa_err_fill fills e from a request's outcome: the verdict, status,
+ * Retry-After and "METHOD /path: HTTP 401 Unauthorized: detail" (the path
+ * without host or query). */
+void fa_err_fill(struct fa_err *e, const char *method, int rc,
+    const struct http_resp *r, const char *url);
+
 /* fa_init: tok may be NULL (no Authorization header). Returns 0 or -1. */
 int fa_init(struct flyapi *fa, const char *logs_url, const char *machines_url,
     const struct token *tok);

@@ -272,25 +272,6 @@ contains_ci(const char *hay, size_t n, const char *needle)
 	return 0;
 }
 
-static const char *
-status_text(long s)
-{
-	switch (s) {
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 422: return "Unprocessable Entity";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "";
-	}
-}
-
 static void
 reset_text(int64_t reset, struct sbuf *out)
 {
@@ -446,10 +427,10 @@ gh_do(struct gh_client *g, const char *method, const char *path,
 				why->s[i] = ' ';
 	} else {
 		gh_message(r, &msg);
-		if (msg.len && !strcmp(msg.s, status_text(st)))
+		if (msg.len && !strcmp(msg.s, http_reason(st)))
 			sbuf_reset(&msg);   /* "404 Not Found: Not Found" */
 		sbuf_addf(why, "%s: HTTP %ld%s%s%s%s", what.s, st,
-		    *status_text(st) ? " " : "", status_text(st), msg.len ? ": " : "",
+		    *http_reason(st) ? " " : "", http_reason(st), msg.len ? ": " : "",
 		    msg.len ? msg.s : "");
 		int limited = (st == 403 || st == 429) && (r->retry_after_ms >= 0 ||
 		    r->rl_remaining == 0 || st == 429 || contains_ci(r->body.s ?

@@ -321,8 +321,8 @@ http_verdict(int rc, const struct http_resp *r)
 	return HTTP_FATAL;
 }
 
-static const char *
-reason(long s)
+const char *
+http_reason(long s)
 {
 	switch (s) {
 	case 400: return "Bad Request";
@@ -331,6 +331,7 @@ reason(long s)
 	case 404: return "Not Found";
 	case 408: return "Request Timeout";
 	case 409: return "Conflict";
+	case 410: return "Gone";
 	case 412: return "Precondition Failed";
 	case 422: return "Unprocessable Entity";
 	case 429: return "Too Many Requests";
@@ -368,8 +369,8 @@ http_error_text(const struct http_resp *r, char *out, size_t n)
 		body[len] = '\0';
 		detail = body;
 	}
-	snprintf(out, n, "HTTP %ld%s%s%s%s", r->status, reason(r->status)[0] ?
-	    " " : "", reason(r->status), detail && *detail ? ": " : "",
+	snprintf(out, n, "HTTP %ld%s%s%s%s", r->status, http_reason(r->status)[0] ?
+	    " " : "", http_reason(r->status), detail && *detail ? ": " : "",
 	    detail ? detail : "");
 	for (char *p = out; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)

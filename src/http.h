@@ -97,6 +97,10 @@ enum http_verdict {
  * status. */
 enum http_verdict http_verdict(int rc, const struct http_resp *r);
 
+/* http_reason: the reason phrase of an HTTP status ("Not Found"), or ""
+ * for one we do not name. */
+const char *http_reason(long status);
+
 /* http_error_text writes a one-line description of a failed answer for
  * messages: the status and reason, plus the "error" or "message" member
  * of a JSON error body, else the start of the body (control characters

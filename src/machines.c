@@ -95,24 +95,6 @@ base_path(struct mx *m, struct sbuf *u, const char *app, const char *id,
 	}
 }
 
-static void
-fill(struct fa_err *e, const char *method, int rc, const struct http_resp *r,
-    const char *url)
-{
-	char detail[400];
-	const char *path = strstr(url, "://");
-
-	path = path ? strchr(path + 3, '/') : url;
-	if (!path)
-		path = "/";
-	e->verdict = http_verdict(rc, r);
-	e->status = r->status;
-	e->retry_after_ms = r->retry_after_ms;
-	http_error_text(r, detail, sizeof detail);
-	snprintf(e->text, sizeof e->text, "%s %.*s: %s", method,
-	    (int)strcspn(path, "?"), path, detail);
-}
-
 /* One request with pacing and retries. kind names the bucket ("get",
  * "restart", ...). out (may be NULL) gets the parsed body of a 2xx. */
 static int
@@ -171,7 +153,7 @@ call(struct mx *m, const char *method, const char *kind, const char *app,
 			break;
 	}
 	if (garbage || http_verdict(rc, &r) != HTTP_OK) {
-		fill(e, method, rc, &r, url);
+		fa_err_fill(e, method, rc, &r, url);
 		if (garbage) {
 			snprintf(e->text + strlen(e->text), sizeof e->text -
 			    strlen(e->text), ": response is not JSON");

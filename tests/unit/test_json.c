@@ -11,15 +11,6 @@
 
 static uint64_t rng = 0x853c49e6748fea9bULL;
 
-static uint32_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 11);
-}
-
 /* Length of a valid UTF-8 sequence at s (at most n bytes), 0 if invalid:
  * an independent reference (RFC 3629 table 4). */
 static size_t
@@ -156,9 +147,9 @@ main(void)
 		int bad = 0;
 		char s[64], want[64 * 3], first[128] = "";
 		for (int t = 0; t < 20000; t++) {
-			size_t n = rnd() % sizeof s;
+			size_t n = t_rnd32(&rng) % sizeof s;
 			for (size_t i = 0; i < n; i++) {
-				unsigned r = rnd();
+				unsigned r = t_rnd32(&rng);
 				/* bias to the interesting bytes */
 				s[i] = (char)(r % 3 == 0 ? 0x80 + (r >> 8) % 0x80 :
 				    r % 3 == 1 ? (r >> 8) % 0x20 : (r >> 8) % 256);
@@ -216,9 +207,9 @@ main(void)
 		int bad = 0;
 		char s[48], ex[64] = "";
 		for (int t = 0; t < 50000; t++) {
-			size_t n = 1 + rnd() % sizeof s;
+			size_t n = 1 + t_rnd32(&rng) % sizeof s;
 			for (size_t i = 0; i < n; i++) {
-				unsigned r = rnd();
+				unsigned r = t_rnd32(&rng);
 				s[i] = (char)(r % 2 ? 0x80 + (r >> 8) % 0x80 : (r >> 8) % 256);
 			}
 			size_t m = js_utf8_cut(s, n);

@@ -105,15 +105,6 @@ lit_in(const struct lit *l, const char *s, size_t n)
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
-static uint32_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 11);
-}
-
 struct pcase {
 	const char *pat;
 	const char *subjects[8];   /* crafted; most match */
@@ -176,36 +167,36 @@ static void
 mutate(char *s, size_t *n, size_t cap)
 {
 	static const char alpha[] = "abcdefxyzABCXYZ0123 :\"()[]\t.-_\\";
-	int k = (int)(rnd() % 4);
+	int k = (int)(t_rnd32(&rng) % 4);
 	switch (k) {
 	case 0: /* insert at the front or back */
 		if (*n + 1 < cap) {
-			if (rnd() & 1) {
+			if (t_rnd32(&rng) & 1) {
 				memmove(s + 1, s, *n);
-				s[0] = alpha[rnd() % (sizeof alpha - 1)];
+				s[0] = alpha[t_rnd32(&rng) % (sizeof alpha - 1)];
 			} else {
-				s[*n] = alpha[rnd() % (sizeof alpha - 1)];
+				s[*n] = alpha[t_rnd32(&rng) % (sizeof alpha - 1)];
 			}
 			(*n)++;
 		}
 		break;
 	case 1: /* flip the case of one ASCII letter */
 		if (*n) {
-			size_t i = rnd() % *n;
+			size_t i = t_rnd32(&rng) % *n;
 			if ((s[i] | 32) >= 'a' && (s[i] | 32) <= 'z')
 				s[i] ^= 32;
 		}
 		break;
 	case 2: /* delete one byte */
 		if (*n) {
-			size_t i = rnd() % *n;
+			size_t i = t_rnd32(&rng) % *n;
 			memmove(s + i, s + i + 1, *n - i - 1);
 			(*n)--;
 		}
 		break;
 	default: /* replace one byte */
 		if (*n)
-			s[rnd() % *n] = alpha[rnd() % (sizeof alpha - 1)];
+			s[t_rnd32(&rng) % *n] = alpha[t_rnd32(&rng) % (sizeof alpha - 1)];
 	}
 }
 
@@ -282,10 +273,10 @@ random_property(void)
 
 	for (int t = 0; t < 400; t++) {
 		char pat[256] = "";
-		int np = 2 + (int)(rnd() % 4);
+		int np = 2 + (int)(t_rnd32(&rng) % 4);
 		for (int i = 0; i < np; i++) {
-			strcat(pat, pieces[rnd() % (sizeof pieces / sizeof *pieces)]);
-			if (rnd() % 7 == 0 && i + 1 < np)
+			strcat(pat, pieces[t_rnd32(&rng) % (sizeof pieces / sizeof *pieces)]);
+			if (t_rnd32(&rng) % 7 == 0 && i + 1 < np)
 				strcat(pat, "|");
 		}
 		int ec;
@@ -301,14 +292,14 @@ random_property(void)
 		int rc = lit_extract(pat, 0, &ls);
 		for (int s = 0; s < 300 && rc == 0; s++) {
 			char sub[40];
-			size_t n = 1 + rnd() % 30;
+			size_t n = 1 + t_rnd32(&rng) % 30;
 			for (size_t i = 0; i < n; i++)
-				sub[i] = alpha[rnd() % (sizeof alpha - 1)];
+				sub[i] = alpha[t_rnd32(&rng) % (sizeof alpha - 1)];
 			/* plant a literal now and then so that matches happen */
-			if (ls.n && (rnd() & 1)) {
-				const struct lit *l = &ls.v[rnd() % (unsigned)ls.n];
+			if (ls.n && (t_rnd32(&rng) & 1)) {
+				const struct lit *l = &ls.v[t_rnd32(&rng) % (unsigned)ls.n];
 				if (l->n < n) {
-					size_t at = rnd() % (n - l->n + 1);
+					size_t at = t_rnd32(&rng) % (n - l->n + 1);
 					memcpy(sub + at, l->s, l->n);
 				}
 			}

@@ -10,15 +10,6 @@
 
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
 
-static uint32_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 11);
-}
-
 struct tlit {
 	char s[16];
 	size_t n;
@@ -129,31 +120,31 @@ main(void)
 
 	for (int r = 0; r < rounds; r++) {
 		struct tlit lits[64];
-		int nl = 1 + (int)(rnd() % 64);
+		int nl = 1 + (int)(t_rnd32(&rng) % 64);
 		for (int j = 0; j < nl; j++) {
-			lits[j].n = 2 + rnd() % 5;
+			lits[j].n = 2 + t_rnd32(&rng) % 5;
 			for (size_t k = 0; k < lits[j].n; k++) {
-				char c = alpha[rnd() % (sizeof alpha - 1)];
+				char c = alpha[t_rnd32(&rng) % (sizeof alpha - 1)];
 				/* no '\n' (API) and no NUL (never produced by
 				 * lit_extract) in literals */
 				lits[j].s[k] = c == '\x01' ? 'b' : c;
 			}
 			lits[j].s[lits[j].n] = '\0';
-			lits[j].ci = (int)(rnd() % 3 == 0);
+			lits[j].ci = (int)(t_rnd32(&rng) % 3 == 0);
 			/* some literals share an id, as a pattern's do */
-			lits[j].id = rnd() % 3 == 0 && j ? lits[j - 1].id : (uint32_t)j;
+			lits[j].id = t_rnd32(&rng) % 3 == 0 && j ? lits[j - 1].id : (uint32_t)j;
 		}
-		size_t n = rnd() % BUFMAX;
+		size_t n = t_rnd32(&rng) % BUFMAX;
 		for (size_t i = 0; i < n; i++)
-			buf[i] = rnd() % 50 == 0 ? '\n' : rnd() % 97 == 0 ? '\0' :
-			    alpha[rnd() % (sizeof alpha - 1)];
+			buf[i] = t_rnd32(&rng) % 50 == 0 ? '\n' : t_rnd32(&rng) % 97 == 0 ? '\0' :
+			    alpha[t_rnd32(&rng) % (sizeof alpha - 1)];
 		/* plant some literals, with their case flipped when caseless */
 		for (int k = 0; k < 8 && n > 16; k++) {
-			const struct tlit *l = &lits[rnd() % (unsigned)nl];
-			size_t at = rnd() % (n - l->n);
+			const struct tlit *l = &lits[t_rnd32(&rng) % (unsigned)nl];
+			size_t at = t_rnd32(&rng) % (n - l->n);
 			for (size_t m = 0; m < l->n; m++) {
 				char c = l->s[m];
-				if (l->ci && (c | 32) >= 'a' && (c | 32) <= 'z' && (rnd() & 1))
+				if (l->ci && (c | 32) >= 'a' && (c | 32) <= 'z' && (t_rnd32(&rng) & 1))
 					c ^= 32;
 				buf[at + m] = c;
 			}

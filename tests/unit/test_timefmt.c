@@ -40,15 +40,6 @@ formats(int64_t ns, int prec, const char *want)
 
 static uint64_t rng = 88172645463325252ULL;
 
-static uint64_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 int
 main(void)
 {
@@ -146,9 +137,9 @@ main(void)
 	{
 		int bad9 = 0, bad3 = 0, bad0 = 0;
 		for (int i = 0; i < 20000; i++) {
-			int64_t secs = -8520336000LL + (int64_t)(rnd() %
+			int64_t secs = -8520336000LL + (int64_t)(t_xorshift(&rng) %
 			    (uint64_t)(7289654399LL + 8520336000LL));
-			int64_t ns = secs * S + (int64_t)(rnd() % (uint64_t)S), back;
+			int64_t ns = secs * S + (int64_t)(t_xorshift(&rng) % (uint64_t)S), back;
 			char out[40];
 			int prec;
 			int n = sh_time_format(ns, 9, out);

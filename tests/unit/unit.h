@@ -4,6 +4,7 @@
 #ifndef UNIT_H
 #define UNIT_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,23 @@ static int t_n, t_fail;
 	T_OK(t_c, __VA_ARGS__); \
 	if (!t_c) printf("#   got:  '%s'\n#   want: '%s'\n", t_g ? t_g : "(null)", t_w ? t_w : "(null)"); \
 } while (0)
+
+/* xorshift64: a seeded, repeatable stream for the property tests; t_rnd32
+ * takes its high bits */
+static inline uint64_t
+t_xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static inline uint32_t
+t_rnd32(uint64_t *s)
+{
+	return (uint32_t)(t_xorshift(s) >> 11);
+}
 
 static int
 t_done(void)

@@ -13,11 +13,7 @@ start_flyapi() {
 		--log "$API_LOG" "$@" 2>"$T_TMP/api.err" &
 	API_PID=$!
 	T_PIDS="$T_PIDS $API_PID"
-	i=0
-	while [ ! -s "$T_TMP/api.port" ]; do
-		i=$((i + 1)); [ $i -gt 100 ] && { echo "# flyapi.py did not start"; return 1; }
-		sleep 0.05
-	done
+	wait_port "$T_TMP/api.port" flyapi.py || return 1
 	API_URL="http://127.0.0.1:$(cat "$T_TMP/api.port")"
 }
 

@@ -74,6 +74,16 @@ start_nats() {
 	done
 }
 
+# wait_port FILE WHAT: wait (5 s at most) for a fake server to write its
+# port to FILE; says "WHAT did not start" and fails otherwise
+wait_port() {
+	_i=0
+	while [ ! -s "$1" ]; do
+		_i=$((_i + 1))
+		[ $_i -gt 250 ] && { echo "# $2 did not start"; return 1; }
+		sleep 0.02
+	done
+}
 # start_github TOKEN GIT-DIR: the fake GitHub (tests/server/github.py) for
 # acme/shop with GIT-DIR as its remote, logging to gh.log in the current
 # directory; sets GH to its URL
@@ -81,7 +91,7 @@ start_github() {
 	python3 "$TOP/tests/server/github.py" --port-file gh.port --log gh.log \
 		--token "$1" --repo acme/shop --git-dir "$2" >/dev/null 2>gh.err &
 	T_PIDS="$T_PIDS $!"
-	for _ in $(seq 100); do [ -s gh.port ] && break; sleep 0.05; done
+	wait_port gh.port github.py || return 1
 	GH="http://127.0.0.1:$(cat gh.port)"
 }
 # is_san PROG: is PROG built with AddressSanitizer (RSS is not comparable)?

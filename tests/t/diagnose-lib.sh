@@ -27,11 +27,7 @@ start_llm() {
 		--model fake-model "$@" 2>"$T_TMP/llm.err" &
 	LLM_PID=$!
 	T_PIDS="$T_PIDS $LLM_PID"
-	i=0
-	while [ ! -s "$T_TMP/llm.port" ]; do
-		i=$((i + 1)); [ $i -gt 200 ] && { echo "# llm.py did not start"; return 1; }
-		sleep 0.02
-	done
+	wait_port "$T_TMP/llm.port" llm.py || return 1
 	LLM_BASE="http://127.0.0.1:$(cat "$T_TMP/llm.port")"
 	LLM_URL="$LLM_BASE/v1"
 }

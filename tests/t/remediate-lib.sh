@@ -26,11 +26,7 @@ rm_start_api() {
 		"$@" >/dev/null 2>"$T_TMP/api.err" &
 	API_PID=$!
 	T_PIDS="$T_PIDS $API_PID"
-	i=0
-	while [ ! -s "$T_TMP/api.port" ]; do
-		i=$((i + 1)); [ $i -gt 200 ] && { echo "# flyapi.py did not start"; return 1; }
-		sleep 0.02
-	done
+	wait_port "$T_TMP/api.port" flyapi.py || return 1
 	API_URL="http://127.0.0.1:$(cat "$T_TMP/api.port")"
 }
 
@@ -41,11 +37,7 @@ rm_start_hook() {
 	"$PY" "$TOP/tests/server/webhook.py" --port-file "$T_TMP/hook.port" \
 		--log "$HOOK_LOG" >/dev/null 2>"$T_TMP/hook.err" &
 	T_PIDS="$T_PIDS $!"
-	i=0
-	while [ ! -s "$T_TMP/hook.port" ]; do
-		i=$((i + 1)); [ $i -gt 200 ] && { echo "# webhook.py did not start"; return 1; }
-		sleep 0.02
-	done
+	wait_port "$T_TMP/hook.port" webhook.py || return 1
 	HOOK_BASE="http://127.0.0.1:$(cat "$T_TMP/hook.port")"
 	HOOK_URL="$HOOK_BASE/services/T000/B000/XXXXsecretXXXX"
 }

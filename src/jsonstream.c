@@ -129,7 +129,9 @@ jss_feed(struct jstream *s, const char *line, size_t n)
 
 	if (!s->active) {
 		i = skip_blank(line, n, 0);
-		if (!opens_object(line, n, i)) {
+		/* (a line longer than the cap is not split or buffered: no
+		 * object handed out is ever longer than the cap) */
+		if (!opens_object(line, n, i) || n - i > s->cap) {
 			s->line(s->arg, line, n);
 			return;
 		}

@@ -12,7 +12,9 @@
  * ("}{" or "} {") are split.
  *
  * Tolerated on purpose: a line that merely starts with "{" and never
- * closes. The buffer is capped (bytes and lines); on overflow, on an
+ * closes. The buffer is capped (bytes and lines), and so is every object
+ * handed out: a line longer than the cap goes to the line function
+ * whole, never split or buffered. On overflow, on an
  * object the object function rejects, and at jss_flush (end of input or
  * idle) the buffered lines are handed to the line function one by one, so
  * nothing is lost and the stream goes on.

@@ -69,6 +69,12 @@ main(void)
 	T_STR(run("{\n\"a\": \"0123456789\",\n\"b\": 1\n}\n", 16),
 	    "L[{]L[\"a\": \"0123456789\",]L[\"b\": 1]L[}]",
 	    "an object beyond the cap: its lines, one by one");
+	T_STR(run("{\"a\":\"0123456789\"}{\"b\":2}\n", 16),
+	    "L[{\"a\":\"0123456789\"}{\"b\":2}]",
+	    "a line longer than the cap is not split: no object beyond the cap");
+	T_STR(run("{\"a\":\"0123456789\",\n\"b\":1\n}\n", 16),
+	    "L[{\"a\":\"0123456789\",]L[\"b\":1]L[}]",
+	    "nor buffered when it opens an object");
 	T_STR(run("{\n\"reject\": 1\n}\n", 0), "O[{\n\"reject\": 1\n}]L[{]L[\"reject\": 1]L[}]",
 	    "an object the caller rejects: its lines, one by one");
 	return t_done();

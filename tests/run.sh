@@ -51,7 +51,7 @@ case $kind in
 unit) "$name" >"$RD/$n.out" 2>&1 ;;
 case) tests/case.sh "$name" >"$RD/$n.out" 2>&1 ;;
 tap) timeout 300 prove -e bash "$name" >"$RD/$n.out" 2>&1 ;;
-fuzz) tests/fuzz/run.sh "${FUZZ_SMOKE:-8}" "$name" >"$RD/$n.out" 2>&1 ;;
+fuzz) FUZZ_SEED=${FUZZ_SEED:-1} tests/fuzz/run.sh "${FUZZ_SMOKE:-8}" "$name" >"$RD/$n.out" 2>&1 ;;
 esac
 echo $? >"$RD/$n.rc"
 ONE

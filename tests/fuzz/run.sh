@@ -4,6 +4,12 @@
 # rules/, after replaying every saved finding in tests/fuzz/regress/<target>.
 # Prints one line per target with executions and findings; exits 1 when a
 # target found anything (the input is left in build/fuzz/findings/).
+#
+# FUZZ_SEED=N makes a run repeatable, as `make check` does (seed 1): the
+# mutations start from seed N on the saved seeds alone, in a fresh corpus,
+# so a failure there comes back with the same command on any machine at
+# least as fast. Without it (`make fuzz`) each run has a new seed and adds
+# what it finds to build/fuzz/corpus/<target>.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 70
@@ -17,9 +23,16 @@ status=0
 for t in $targets; do
 	bin=build/fuzz/$t
 	[ -x "$bin" ] || { echo "fuzz: $t: not built"; status=1; continue; }
-	corpus=build/fuzz/corpus/$t
 	findings=build/fuzz/findings/$t
+	seedopt=
+	if [ -n "${FUZZ_SEED:-}" ]; then
+		corpus=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-corpus.XXXXXX") || exit 70
+		seedopt=-seed=$FUZZ_SEED
+	else
+		corpus=build/fuzz/corpus/$t
+	fi
 	mkdir -p "$corpus" "$findings"
+	: >"$findings/start"    # findings of this run only are counted
 	seeds=
 	[ -d "tests/fuzz/seeds/$t" ] && seeds="tests/fuzz/seeds/$t"
 	case $t in
@@ -36,13 +49,18 @@ for t in $targets; do
 	# shellcheck disable=SC2086
 	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 	    -max_len=65536 -artifact_prefix="$findings/" -print_final_stats=1 \
-	    "$corpus" $seeds >"$findings/run.log" 2>&1
+	    $seedopt "$corpus" $seeds >"$findings/run.log" 2>&1
 	rc=$?
+	[ -n "$seedopt" ] && rm -rf "$corpus"
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$findings/run.log")
-	found=$(ls "$findings" | grep -c -E '^(crash|leak|timeout|oom)-' || true)
-	echo "fuzz: $t: ${execs:-0} executions in ${secs}s, $found findings"
+	seed=$(sed -n 's/^INFO: Seed: *//p' "$findings/run.log")
+	found=$(find "$findings" -newer "$findings/start" -type f \
+	    \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
+	    -o -name 'oom-*' \) | wc -l)
+	echo "fuzz: $t: ${execs:-0} executions in ${secs}s (seed ${seed:-?}), $found findings"
 	if [ "$rc" -ne 0 ] || [ "$found" -ne 0 ]; then
 		tail -30 "$findings/run.log" | sed 's/^/    /'
+		echo "    replay: FUZZ_SEED=${seed:-?} tests/fuzz/run.sh $secs $t"
 		status=1
 	fi
 done

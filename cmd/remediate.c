@@ -32,13 +32,13 @@
 
 enum { O_APPLY = 256, O_AUDIT, O_FORMAT, O_MURL, O_NURL, O_POLICY, O_STATE,
 	O_VERIFY, O_VERSION, O_WAIT, O_READONLY, O_REPO, O_REMOTE, O_GHURL,
-	O_GHREPO, O_READY, O_PARAM = 512 };
+	O_GHREPO, O_READY, O_MAXTIME, O_PARAM = 512 };
 
 struct opts {
 	int apply, text, color, readonly, ready;
 	const char *repo, *remote, *ghurl, *ghrepo;   /* github.pr, .issue */
 	const char *audit, *format, *murl, *nurl, *policy, *state;
-	int64_t verify_ms;
+	int64_t verify_ms, max_time_ms;     /* --max-time: 0, the clients' */
 	int wait_s;
 	size_t linecap;
 	cJSON *args;            /* verb arguments from options */
@@ -56,7 +56,8 @@ usage(int code)
 	    "[-l bytes]\n"
 	    "                 [--machines-url url] [--notify-url url] "
 	    "[--policy file]\n"
-	    "                 [--state dir] [--verify secs] [--wait secs]\n"
+	    "                 [--max-time duration] [--state dir] [--verify secs] "
+	    "[--wait secs]\n"
 	    "                 [--config file] [--repo dir] [--remote name] "
 	    "[--github-url url]\n"
 	    "                 [--github-repo owner/repo] [--ready]\n"
@@ -81,6 +82,7 @@ static const struct option common[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "machines-url", required_argument, NULL, O_MURL },
 	{ "max-line", required_argument, NULL, 'l' },
+	{ "max-time", required_argument, NULL, O_MAXTIME },
 	{ "notify-url", required_argument, NULL, O_NURL },
 	{ "policy", required_argument, NULL, O_POLICY },
 	{ "read-only", no_argument, NULL, O_READONLY },
@@ -336,6 +338,14 @@ main(int argc, char *argv[])
 		case O_APPLY: o.apply = 1; break;
 		case O_AUDIT: o.audit = optarg; break;
 		case O_FORMAT: o.format = optarg; break;
+		case O_MAXTIME:
+			if (sh_parse_duration_ms(optarg, &o.max_time_ms) ||
+			    o.max_time_ms < 1000 || o.max_time_ms > 600000) {
+				sh_warn("--max-time: not a duration from 1s to 10m: "
+				    "\"%s\"", optarg);
+				usage(SH_EX_USAGE);
+			}
+			break;
 		case O_MURL: o.murl = optarg; break;
 		case O_NURL: o.nurl = optarg; break;
 		case O_POLICY: o.policy = optarg; break;
@@ -436,6 +446,8 @@ main(int argc, char *argv[])
 		sh_die(SH_EX_OSERR, "cannot initialize libcurl");
 	if (nt_init(&nt, env_or(o.nurl, "SELFHEAL_NOTIFY_URL"), &err) < 0)
 		sh_die(SH_EX_USAGE, "%s", err.s);
+	if (o.max_time_ms)
+		mx.fa.http.timeout_ms = nt.http.timeout_ms = (long)o.max_time_ms;
 	en.mx = &mx;
 	en.nt = &nt;
 	en.apply = o.apply;
@@ -447,7 +459,7 @@ main(int argc, char *argv[])
 	en_init(&en);
 	if (o.repo || o.ghrepo) {
 		struct gh_hook_opts go = { o.repo, o.remote, o.ghurl, o.ghrepo,
-			o.ready, en.pol };
+			o.ready, (long)o.max_time_ms, en.pol };
 		if (!(gh = gh_hook_open(&go, &err)))
 			sh_die(SH_EX_CONFIG, "%s", err.s);
 		en.github = gh_hook_run;

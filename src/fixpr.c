@@ -160,6 +160,13 @@ fx_new(const struct fx_config *cfg, struct sbuf *err)
 		goto fail;
 	if (cfg->api_deadline_ms > 0)
 		fx->gh.deadline_ms = cfg->api_deadline_ms;
+	if (cfg->request_timeout_ms > 0) {
+		fx->gh.http.timeout_ms = cfg->request_timeout_ms;
+		/* a call's deadline leaves room for a retry of a slow request */
+		if (cfg->api_deadline_ms <= 0 && fx->gh.deadline_ms <
+		    2 * (int64_t)cfg->request_timeout_ms)
+			fx->gh.deadline_ms = 2 * (int64_t)cfg->request_timeout_ms;
+	}
 	if (cfg->api_backoff_ms > 0) {
 		fx->gh.backoff_min_ms = cfg->api_backoff_ms;
 		fx->gh.backoff_max_ms = cfg->api_backoff_ms * 16;

@@ -84,6 +84,7 @@ struct fx_config {
 	                               (default: draft) */
 	int64_t api_deadline_ms;    /* per API call, retries included; 0: 60 s */
 	int64_t api_backoff_ms;     /* first retry delay; 0: 1 s */
+	long request_timeout_ms;    /* one API request; 0: 30 s */
 	/* patch rules: caps and the policy's allow/deny globs */
 	struct pc_rules rules;
 	/* optional: bodies, titles and commit messages are redacted again,

@@ -40,6 +40,7 @@ gh_hook_open(const struct gh_hook_opts *o, struct sbuf *err)
 	h->cfg.github_repo = h->slug;
 	h->cfg.token = h->token;
 	h->cfg.ready = o->ready;
+	h->cfg.request_timeout_ms = o->max_time_ms;
 	h->pol = o->pol;
 	/* fixpr refuses a patch with a secret in it and redacts bodies only
 	 * with a redactor, and none was ever given: a patch adding a token

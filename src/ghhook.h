@@ -17,6 +17,7 @@ struct gh_hook_opts {
 	const char *github_url;     /* --github-url */
 	const char *github_repo;    /* --github-repo OWNER/REPO */
 	int ready;                  /* --ready: not a draft */
+	long max_time_ms;           /* --max-time: one request; 0: 30 s */
 	const struct policy *pol;   /* allow-paths / deny-paths per app */
 };
 

@@ -360,7 +360,8 @@ gh_do(struct gh_client *g, const char *method, const char *path,
 		if (left < 1000)
 			left = 1000;
 		/* never wait for a request longer than the deadline allows */
-		q.timeout_ms = left > 30000 ? 30000 : left;
+		q.timeout_ms = left > g->http.timeout_ms ? g->http.timeout_ms :
+		    left;
 		rc = http_do(&g->http, &q, r);
 		tries++;
 		g->requests++;

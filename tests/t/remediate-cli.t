@@ -158,6 +158,30 @@ is "$(cat "$T_TMP/fails")" "" "diagnose's verbs work with SELFHEAL_MACHINES_URL"
 "$RM" machines --app shop --machines-url "file:///etc/passwd" >/dev/null 2>&1
 is $? 64 "only http(s) URLs"
 
+# --max-time: a Machines API that accepts and never answers costs at most
+# that per try (four tries), not 30 s each; also as a configuration key
+N=$(api_lines)
+ctl /_ctl/fail '{"path":"/v1/apps/shop/machines","method":"GET","hang":30,"count":4}'
+t0=$(date +%s%N)
+rm_run machines --app shop --max-time 1s >/dev/null 2>"$T_TMP/err"
+is $? 75 "--max-time 1s, no answer: 75 (try again)"
+t1=$(date +%s%N)
+is "$(( (t1 - t0) / 1000000000 < 15 ))" 1 "--max-time 1s: four tries within 15 s ($(( (t1 - t0) / 1000000 )) ms)"
+is "$(tail -n +$((N + 1)) "$API_LOG" | wc -l | tr -d ' ')" 4 "--max-time: four tries"
+like "$(cat "$T_TMP/err")" 'GET /v1/apps/shop/machines: .*timed out' "--max-time: says the request timed out"
+printf '[remediate]\nmax-time = 1s\n' >"$T_TMP/conf"
+ctl /_ctl/fail '{"path":"/v1/apps/shop/machines","method":"GET","hang":30,"count":4}'
+t0=$(date +%s%N)
+rm_run --config "$T_TMP/conf" machines --app shop >/dev/null 2>&1
+is $? 75 "max-time in the configuration file"
+t1=$(date +%s%N)
+is "$(( (t1 - t0) / 1000000000 < 15 ))" 1 "max-time from the file is used"
+for bad in 0 500ms 11m soon; do
+	rm_run machines --app shop --max-time "$bad" >/dev/null 2>"$T_TMP/err"
+	echo "$bad $? $(grep -c '^remediate: --max-time: not a duration' "$T_TMP/err")"
+done >"$T_TMP/bad"
+is "$(cat "$T_TMP/bad" | tr '\n' ' ')" "0 64 1 500ms 64 1 11m 64 1 soon 64 1 " "--max-time out of 1s..10m: 64, named"
+
 # output errors
 rm_run machines --app shop >/dev/full 2>/dev/null
 is $? 74 "stdout full: 74"

@@ -40,14 +40,7 @@ struct dg {
 	struct sh_ratelimit badrl;
 	int evict_warned;
 	struct sbuf line;        /* the output line being written */
-	int spool_failing;       /* the last spool write failed */
-	struct sh_ratelimit spoolrl;
 };
-
-/* While the spool cannot be written (a full disk), incidents live only in
- * memory: at most SPOOL_HOLD of them; past that the oldest is closed and
- * diagnosed at once rather than kept waiting for its window. */
-#define SPOOL_HOLD 64
 
 static void
 usage(int code)
@@ -90,43 +83,6 @@ out_record(struct dg *g, const char *rec, size_t n, int diag)
 	sh_out_line(g->line.s, g->line.len);
 }
 
-/* Incidents that exist only in memory. */
-static int
-held(const struct dg *g)
-{
-	int n = 0;
-
-	for (const struct incident *i = g->t.open; i; i = i->next)
-		n += !i->ondisk;
-	return n;
-}
-
-/* Write one incident to the spool. The first failure says, in one line,
- * that incidents are held in memory from now on; the first success after
- * that says they are on disk again. */
-static void
-spool_write(struct dg *g, struct incident *inc)
-{
-	struct sbuf err;
-
-	sbuf_init(&err);
-	if (spool_put(&g->sp, inc, &err) == 0) {
-		inc->ondisk = 1;
-		if (g->spool_failing) {
-			g->spool_failing = 0;
-			sh_warn_limited(&g->spoolrl, "spool %s: writable again",
-			    g->sp.dir);
-		}
-	} else if (!g->spool_failing) {
-		g->spool_failing = 1;
-		sh_warn_limited(&g->spoolrl, "%s: holding incidents in memory "
-		    "only (at most %d; past that the oldest is diagnosed early) "
-		    "until the spool can be written; a kill would lose them",
-		    err.s, SPOOL_HOLD);
-	}
-	sbuf_release(&err);
-}
-
 static void
 diagnose_one(struct dg *g, struct incident *inc)
 {
@@ -143,25 +99,14 @@ diagnose_one(struct dg *g, struct incident *inc)
 	}
 	/* on disk before the LLM is asked */
 	if (inc->dirty)
-		spool_write(g, inc);
+		spool_keep(&g->sp, inc);
 	dz_diagnose(&g->z, inc, sh_stop, &rec, &warn);
 	if (warn.len)
 		sh_warn("%s", warn.s);
 	out_record(g, rec.s, rec.len, 1);
 	sh_out_flush();
-	if (g->report) {
-		cJSON *d = js_parse(rec.s, rec.len);
-		struct sbuf md, name;
-		sbuf_init(&md);
-		sbuf_init(&name);
-		rp_markdown(d, &md);
-		sbuf_addf(&name, "%s.md", inc->id);
-		if (fs_write_atomic(g->report, name.s, md.s, md.len, 0644) < 0)
-			sh_warn("%s/%s: %s", g->report, name.s, strerror(errno));
-		sbuf_release(&md);
-		sbuf_release(&name);
-		cJSON_Delete(d);
-	}
+	if (g->report && rp_write(g->report, inc->id, rec.s, rec.len) < 0)
+		sh_warn("%s/%s.md: %s", g->report, inc->id, strerror(errno));
 	/* only now may the incident leave the spool */
 	if (spool_done(&g->sp, inc->id, &err))
 		sh_warn("%s", err.s);
@@ -182,34 +127,10 @@ drain(struct dg *g)
 	}
 }
 
-/* Spool what changed before we may block on input or the LLM: a new
- * incident at once, new counts of a spooled one at most every
- * SPOOL_EVERY_MS (a crash loop must not cost an fsync per crash). */
-#define SPOOL_EVERY_MS 1000
 static void
 sync_spool(struct dg *g)
 {
-	int64_t now = sh_now_mono_ms();
-
-	for (struct incident *i = g->t.open; i; i = i->next) {
-		if (!i->dirty || (i->spool_mono && now - i->spool_mono <
-		    SPOOL_EVERY_MS))
-			continue;
-		spool_write(g, i);
-		i->spool_mono = now;
-	}
-	/* the spool is failing: keep what lives only in memory bounded */
-	if (g->spool_failing) {
-		int n = held(g);
-		for (struct incident *i = g->t.open, *next; i && n > SPOOL_HOLD;
-		    i = next) {
-			next = i->next;
-			if (!i->ondisk) {
-				inc_close(&g->t, i);
-				n--;
-			}
-		}
-	}
+	spool_sync(&g->sp, &g->t, sh_now_mono_ms());
 }
 
 static void
@@ -255,7 +176,7 @@ run(struct dg *g, size_t linecap)
 	for (;;) {
 		int timeout = live ? inc_next_timeout(&g->t, sh_now_mono_ms()) : -1;
 		/* while the spool fails, try again every second, input or not */
-		if (g->spool_failing && g->t.open && (timeout < 0 || timeout >
+		if (g->sp.failing && g->t.open && (timeout < 0 || timeout >
 		    SPOOL_EVERY_MS))
 			timeout = SPOOL_EVERY_MS;
 		rc = rd_chunk(rd, &c, timeout);
@@ -296,22 +217,6 @@ run(struct dg *g, size_t linecap)
 	if (rc == RD_ERR)
 		sh_warn("<stdin>: read error: %s", strerror(errno));
 	rd_free(rd);
-}
-
-static char *
-default_remediate(void)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 16);
-	char *slash;
-
-	if (n <= 0)
-		return NULL;
-	self[n] = '\0';
-	if (!(slash = strrchr(self, '/')))
-		return NULL;
-	strcpy(slash + 1, "remediate");
-	return access(self, X_OK) == 0 ? xstrdup(self) : NULL;
 }
 
 static int64_t
@@ -362,7 +267,7 @@ main(int argc, char *argv[])
 		{ "window", required_argument, NULL, O_WINDOW },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct dg g = { .badrl = { 0, 10 }, .spoolrl = { 0, 10 } };
+	struct dg g = { .badrl = { 0, 10 } };
 	struct dz_config c = { .backend = NULL, .max_steps = 8, .max_tokens = 6000,
 		.deadline_ms = 120000, .cache_ttl_ms = 3600000 };
 	const char *spool = NULL, *state = NULL;
@@ -414,29 +319,12 @@ main(int argc, char *argv[])
 		usage(SH_EX_USAGE);
 
 	/* the backend: explicit, else from what is configured */
-	const char *oai = getenv("SELFHEAL_LLM_KEY");
-	if (!oai || !*oai)
-		oai = getenv("OPENAI_API_KEY");
-	const char *ant = getenv("ANTHROPIC_API_KEY");
-	const char *skey = getenv("SELFHEAL_LLM_KEY");
-	if (!c.backend)
-		c.backend = c.url || (oai && *oai) ? "openai" : ant && *ant ?
-		    "anthropic" : "rules";
-	if (!strcmp(c.backend, "openai"))
-		c.key = oai;
-	else if (!strcmp(c.backend, "anthropic"))
-		c.key = skey && *skey ? skey : ant;
-	else if (strcmp(c.backend, "rules"))
+	if (dz_pick(&c) < 0)
 		usage(SH_EX_USAGE);
-	if (!c.model)
-		c.model = getenv("SELFHEAL_LLM_MODEL");
-	if (!c.model || !*c.model)
-		c.model = !strcmp(c.backend, "anthropic") ? "claude-sonnet-4-5" :
-		    "gpt-4.1-mini";
 	if (remediate && access(remediate, X_OK) < 0)
 		sh_die(SH_EX_NOINPUT, "%s: %s", remediate, strerror(errno));
 	if (!remediate && strcmp(c.backend, "rules"))
-		remediate = default_remediate();
+		remediate = fs_sibling_exe("remediate");
 	c.remediate = remediate;
 
 	sbuf_init(&err);

@@ -11,8 +11,40 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+int
+dz_pick(struct dz_config *c)
+{
+	const char *skey = env("SELFHEAL_LLM_KEY");
+	const char *oai = skey ? skey : env("OPENAI_API_KEY");
+	const char *ant = env("ANTHROPIC_API_KEY");
+
+	if (!c->backend)
+		c->backend = c->url || oai ? "openai" : ant ? "anthropic" :
+		    "rules";
+	if (!strcmp(c->backend, "openai"))
+		c->key = oai;
+	else if (!strcmp(c->backend, "anthropic"))
+		c->key = skey ? skey : ant;
+	else if (strcmp(c->backend, "rules"))
+		return -1;
+	if (!c->model)
+		c->model = env("SELFHEAL_LLM_MODEL");
+	if (!c->model || !*c->model)
+		c->model = !strcmp(c->backend, "anthropic") ?
+		    "claude-sonnet-4-5" : "gpt-4.1-mini";
+	return 0;
+}
 
 int
 dz_open(struct diagnoser *z, const struct dz_config *c, struct sbuf *err,

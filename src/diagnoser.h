@@ -41,6 +41,13 @@ struct diagnoser {
 	unsigned long n_diag, n_llm, n_cached, n_rules, n_fallback;
 };
 
+/* dz_pick fills in what the options left out from the environment: the
+ * backend (openai with --llm-url or an OpenAI key, anthropic with an
+ * Anthropic key, else rules), its key (SELFHEAL_LLM_KEY first, then
+ * OPENAI_API_KEY or ANTHROPIC_API_KEY) and the model (SELFHEAL_LLM_MODEL,
+ * else the backend's default). Returns -1 for an unknown backend. */
+int dz_pick(struct dz_config *c);
+
 /* dz_open sets everything up. Returns 0, or -1 with a message in err and
  * the exit code to use in *code (66 a missing file, 73 the state
  * directory, 78 bad redaction patterns, 64 a bad URL). */

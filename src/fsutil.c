@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,4 +184,21 @@ fs_state_dir(void)
 	else
 		sbuf_addf(&b, "/tmp/selfheal-%ld", (long)getuid());
 	return b.s;
+}
+
+char *
+fs_sibling_exe(const char *name)
+{
+	char self[PATH_MAX];
+	size_t room = sizeof self - strlen(name) - 1;
+	ssize_t n = readlink("/proc/self/exe", self, room);
+	char *slash;
+
+	if (n <= 0 || (size_t)n >= room)
+		return NULL;
+	self[n] = '\0';
+	if (!(slash = strrchr(self, '/')))
+		return NULL;
+	strcpy(slash + 1, name);
+	return access(self, X_OK) == 0 ? xstrdup(self) : NULL;
 }

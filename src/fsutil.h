@@ -32,4 +32,8 @@ char *fs_read_file(const char *path, size_t max, size_t *n);
  * $HOME/.local/state/selfheal, else /tmp/selfheal-UID. */
 char *fs_state_dir(void);
 
+/* The program NAME next to the running one (/proc/self/exe), when it is
+ * there and executable; else NULL. */
+char *fs_sibling_exe(const char *name);
+
 #endif

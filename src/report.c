@@ -1,8 +1,10 @@
 /* report.c - see report.h. */
 #include "report.h"
+#include "fsutil.h"
 #include "json.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <string.h>
 
 static const char *
@@ -345,4 +347,24 @@ rp_text(const cJSON *d, struct sbuf *b)
 			plain(b, str(a, "reason"), 200);
 		}
 	}
+}
+
+int
+rp_write(const char *dir, const char *id, const char *rec, size_t n)
+{
+	cJSON *d = js_parse(rec, n);
+	struct sbuf md, name;
+	int rc, e;
+
+	sbuf_init(&md);
+	sbuf_init(&name);
+	rp_markdown(d, &md);
+	sbuf_addf(&name, "%s.md", id);
+	rc = fs_write_atomic(dir, name.s, md.s, md.len, 0644);
+	e = errno;
+	sbuf_release(&md);
+	sbuf_release(&name);
+	cJSON_Delete(d);
+	errno = e;
+	return rc;
 }

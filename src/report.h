@@ -19,6 +19,11 @@ struct cJSON;
 /* rp_markdown appends the whole report for a diagnosis record. */
 void rp_markdown(const struct cJSON *diag, struct sbuf *out);
 
+/* rp_write writes the report of the diagnosis record rec[0..n) to
+ * DIR/ID.md, atomically (diagnose --report). Returns 0, or -1 with errno
+ * set. */
+int rp_write(const char *dir, const char *id, const char *rec, size_t n);
+
 /* What a pull request or issue body adds to the report (every member may
  * be NULL or 0). */
 struct rp_extra {

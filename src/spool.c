@@ -24,6 +24,7 @@ spool_open(struct spool *sp, const char *dir, struct sbuf *err)
 	}
 	sp->dir = xstrdup(dir);
 	sp->emitted = xcalloc(SPOOL_EMITTED, sizeof *sp->emitted);
+	sp->rl.limit = 10;
 	/* temporary files of a writer that died before its rename */
 	if ((d = opendir(dir))) {
 		while ((e = readdir(d)))
@@ -169,4 +170,51 @@ spool_load(struct spool *sp, struct incident ***out, int *bad)
 		qsort(v, (size_t)n, sizeof *v, by_first);
 	*out = v;
 	return n;
+}
+
+void
+spool_keep(struct spool *sp, struct incident *inc)
+{
+	struct sbuf err;
+
+	sbuf_init(&err);
+	if (spool_put(sp, inc, &err) == 0) {
+		inc->ondisk = 1;
+		if (sp->failing) {
+			sp->failing = 0;
+			sh_warn_limited(&sp->rl, "spool %s: writable again", sp->dir);
+		}
+	} else if (!sp->failing) {
+		sp->failing = 1;
+		sh_warn_limited(&sp->rl, "%s: holding incidents in memory only "
+		    "(at most %d; past that the oldest is diagnosed early) until "
+		    "the spool can be written; a kill would lose them", err.s,
+		    SPOOL_HOLD);
+	}
+	sbuf_release(&err);
+}
+
+void
+spool_sync(struct spool *sp, struct inc_table *t, int64_t now)
+{
+	int held = 0;
+
+	for (struct incident *i = t->open; i; i = i->next) {
+		if (i->dirty && (!i->spool_mono || now - i->spool_mono >=
+		    SPOOL_EVERY_MS)) {
+			spool_keep(sp, i);
+			i->spool_mono = now;
+		}
+		held += !i->ondisk;
+	}
+	if (!sp->failing)
+		return;
+	for (struct incident *i = t->open, *next; i && held > SPOOL_HOLD;
+	    i = next) {
+		next = i->next;
+		if (!i->ondisk) {
+			inc_close(t, i);
+			held--;
+		}
+	}
 }

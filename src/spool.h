@@ -22,11 +22,21 @@
 #include "util.h"
 
 #define SPOOL_EMITTED 4096
+/* While the spool cannot be written (a full disk), incidents live only in
+ * memory: at most SPOOL_HOLD of them; past that the oldest is closed and
+ * diagnosed at once rather than kept waiting for its window. */
+#define SPOOL_HOLD 64
+/* New counts of a spooled incident are written at most this often (a
+ * crash loop must not cost an fsync per crash); while the spool fails,
+ * the caller tries again this often, input or not. */
+#define SPOOL_EVERY_MS 1000
 
 struct spool {
 	char *dir;
 	char (*emitted)[20];
 	int nemitted, head;
+	int failing;                /* the last write failed */
+	struct sh_ratelimit rl;     /* for the failing / writable messages */
 };
 
 int spool_open(struct spool *sp, const char *dir, struct sbuf *err);
@@ -34,6 +44,15 @@ void spool_close(struct spool *sp);
 
 /* Write (or rewrite) the incident; clears inc->dirty. */
 int spool_put(struct spool *sp, struct incident *inc, struct sbuf *err);
+/* spool_keep writes one incident like spool_put, and says (on stderr,
+ * in one line) when writes start failing (incidents are held in memory
+ * from then on) and when they work again. */
+void spool_keep(struct spool *sp, struct incident *inc);
+/* spool_sync spools what changed in t's open incidents before the caller
+ * may block on input or an LLM: a new incident at once, new counts at
+ * most every SPOOL_EVERY_MS. While writes fail, it keeps at most
+ * SPOOL_HOLD incidents that are only in memory, closing the oldest. */
+void spool_sync(struct spool *sp, struct inc_table *t, int64_t now);
 /* The diagnosis of incident id is out: remember the id, retire the file. */
 int spool_done(struct spool *sp, const char *id, struct sbuf *err);
 /* Was an incident with this id emitted by this process already? */

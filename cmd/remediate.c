@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "policy.h"
 #include "reader.h"
+#include "rpipe.h"
 #include "rstate.h"
 #include "config.h"
 #include "ghhook.h"
@@ -35,7 +36,8 @@ enum { O_APPLY = 256, O_AUDIT, O_FORMAT, O_MURL, O_NURL, O_POLICY, O_STATE,
 	O_GHREPO, O_READY, O_MAXTIME, O_PARAM = 512 };
 
 struct opts {
-	int apply, text, color, readonly, ready;
+	int apply, readonly, ready;
+	struct rpipe_out out;   /* --format text, colour */
 	const char *repo, *remote, *ghurl, *ghrepo;   /* github.pr, .issue */
 	const char *audit, *format, *murl, *nurl, *policy, *state;
 	int64_t verify_ms, max_time_ms;     /* --max-time: 0, the clients' */
@@ -96,61 +98,6 @@ static const struct option common[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const struct option *
-common_options(void)
-{
-	return common;
-}
-
-/* The options: the common ones, then every verb parameter once (from
- * the verb table; the verb decides later which it takes). */
-static struct option *
-options(const char ***pnames)
-{
-	int nc = (int)(sizeof common / sizeof common[0]) - 1, n = nc;
-	struct option *o = xcalloc((size_t)nc + VB_MAXPARAMS * 16 + 1, sizeof *o);
-	const char **names = xcalloc(VB_MAXPARAMS * 16 + 1, sizeof *names);
-	int np = 0;
-
-	memcpy(o, common, (size_t)nc * sizeof *o);
-	for (int i = 0; i < vb_count; i++)
-		for (const struct vb_param *p = vb_table[i].params; p->name; p++) {
-			int k;
-			for (k = 0; k < np && strcmp(names[k], p->name); k++)
-				;
-			if (k < np)
-				continue;
-			names[np] = p->name;
-			o[n++] = (struct option){ p->name, required_argument, NULL,
-				O_PARAM + np };
-			np++;
-		}
-	*pnames = names;
-	return o;
-}
-
-/* A verb option's value: an integer where any verb wants one (checked
- * against the verb's range later by vb_check). */
-static void
-set_param(struct opts *o, const char *name, const char *val)
-{
-	for (int i = 0; i < vb_count; i++)
-		for (const struct vb_param *p = vb_table[i].params; p->name; p++) {
-			if (strcmp(p->name, name) || p->type != VB_INTEGER)
-				continue;
-			long v;
-			if (sh_parse_long(val, -1000000000L, 1000000000L, &v)) {
-				sh_warn("--%s: not an integer: \"%s\"", name, val);
-				usage(SH_EX_USAGE);
-			}
-			cJSON_DeleteItemFromObject(o->args, name);
-			cJSON_AddNumberToObject(o->args, name, (double)v);
-			return;
-		}
-	cJSON_DeleteItemFromObject(o->args, name);
-	cJSON_AddStringToObject(o->args, name, val);
-}
-
 static void
 print_json(const cJSON *j)
 {
@@ -161,138 +108,6 @@ print_json(const cJSON *j)
 	sbuf_addc(&b, '\n');
 	sh_out_line(b.s, b.len);
 	sbuf_release(&b);
-}
-
-static int
-tools(const struct opts *o)
-{
-	cJSON *t;
-	const char *f = o->format ? o->format : "all";
-
-	if (!strcmp(f, "markdown")) {
-		struct sbuf b;
-		sbuf_init(&b);
-		vb_markdown(&b);
-		sh_out_line(b.s, b.len);
-		sbuf_release(&b);
-		return sh_out_close();
-	}
-	if (!strcmp(f, "openai"))
-		t = vb_tools(VB_FMT_OPENAI, o->readonly);
-	else if (!strcmp(f, "anthropic"))
-		t = vb_tools(VB_FMT_ANTHROPIC, o->readonly);
-	else if (!strcmp(f, "mcp"))
-		t = vb_tools(VB_FMT_MCP, o->readonly);
-	else if (!strcmp(f, "all")) {
-		t = cJSON_CreateObject();
-		cJSON_AddItemToObject(t, "openai", vb_tools(VB_FMT_OPENAI,
-		    o->readonly));
-		cJSON_AddItemToObject(t, "anthropic", vb_tools(VB_FMT_ANTHROPIC,
-		    o->readonly));
-	} else
-		usage(SH_EX_USAGE);
-	print_json(t);
-	cJSON_Delete(t);
-	return sh_out_close();
-}
-
-static const char *
-str(const cJSON *o, const char *k)
-{
-	const char *v = js_get_str(o, k);
-	return v ? v : "";
-}
-
-static void
-emit_record(void *arg, const cJSON *rec, const char *line, size_t n)
-{
-	const struct opts *o = arg;
-	const char *st = js_get_str(rec, "status"), *src = js_get_str(rec,
-	    "source");
-	struct sbuf t;
-
-	/* in a pipeline nobody reads our records but the next stage: a
-	 * repair that failed is also said on stderr, in one line */
-	if (st && !strcmp(st, "failed") && src && !strcmp(src, "pipeline")) {
-		const char *m = js_get_str(rec, "machine");
-		sh_warn("%s: %s%s%s: failed: %s", str(rec, "incident"),
-		    str(rec, "action"), m ? " on machine " : "", m ? m : "",
-		    str(rec, "reason"));
-	}
-	if (!o->text) {
-		sh_out_line(line, n);
-		return;
-	}
-	sbuf_init(&t);
-	en_text_line(rec, &t, o->color);
-	sbuf_addc(&t, '\n');
-	sh_out_line(t.s, t.len);
-	sbuf_release(&t);
-}
-
-/* The pipeline: diagnoses in, action records out, the rest passed on. */
-static int
-pipeline(struct engine *en, const struct opts *o)
-{
-	struct reader *rd = rd_open_stream(0, "<stdin>", o->linecap);
-	struct sh_ratelimit rl = { 0, 5 };
-	const char *line;
-	size_t n;
-	int trunc, rc;
-	unsigned long lineno = 0;
-
-	for (;;) {
-		int64_t due = en_due(en), now = sh_now_mono_ms();
-		rc = rd_line(rd, &line, &n, &trunc, due < 0 ? -1 :
-		    due > now ? (int)(due - now) : 0);
-		if (rc == RD_TIMEOUT) {
-			if (en_poll(en, 0) < 0)
-				break;
-			continue;
-		}
-		if (rc != RD_OK)
-			break;
-		lineno++;
-		cJSON *j = trunc ? NULL : js_parse(line, n);
-		const char *type = js_get_str(j, "type");
-		if (type && !strcmp(type, "diagnosis")) {
-			if (en_diagnosis(en, j) < 0) {
-				cJSON_Delete(j);
-				break;
-			}
-		} else if (j && type) {
-			/* another stage's record: forwarded byte for byte */
-			if (o->text) {
-				struct sbuf t;
-				sbuf_init(&t);
-				tf_line(j, &t, o->color);
-				sbuf_addc(&t, '\n');
-				sh_out_line(t.s, t.len);
-				sbuf_release(&t);
-			} else {
-				sh_out_line(line, n);
-				sh_out_line("\n", 1);
-			}
-		} else {
-			/* the line, not rd_offset(): that is the end of the
-			 * chunk read, the same for every line in it
-			 * (tests/t/hostile-json.t) */
-			sh_warn_limited(&rl, "%s:%lu: not a JSON record%s: "
-			    "ignored", rd_name(rd), lineno, trunc ?
-			    " (longer than the line cap)" : "");
-		}
-		cJSON_Delete(j);
-		if (sh_stop)
-			break;
-		if (en_due(en) >= 0 && en_poll(en, 0) < 0)
-			break;
-	}
-	if (rc == RD_ERR)
-		sh_warn("<stdin>: read error");
-	if (!en->fatal)
-		en_poll(en, 1);
-	rd_free(rd);
-	return en->fatal ? SH_EX_IOERR : rc == RD_ERR ? SH_EX_IOERR : 0;
 }
 
 static const char *
@@ -307,7 +122,7 @@ main(int argc, char *argv[])
 {
 	struct opts o = { .wait_s = 60, .linecap = RD_DEFAULT_LINECAP };
 	const char **pnames;
-	struct option *lopts = options(&pnames);
+	struct option *lopts = vb_options(common, O_PARAM, &pnames);
 	const char *cmd;
 	const struct verb *v = NULL;
 	struct token tok = { 0 };
@@ -322,11 +137,11 @@ main(int argc, char *argv[])
 
 	sh_init(argv[0]);
 	o.args = cJSON_CreateObject();
-	o.color = tf_want_color();
+	o.out.color = tf_want_color();
 	/* [global] and [remediate] of the configuration file come first, so
 	 * the command line overrides them; verb parameters stay on the
 	 * command line (an `app` there would turn the pipeline into a verb) */
-	cfg_argv(&argc, &argv, "remediate", "hl:", common_options());
+	cfg_argv(&argc, &argv, "remediate", "hl:", common);
 	while ((ch = getopt_long(argc, argv, "hl:", lopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h': usage(0); break;
@@ -375,10 +190,13 @@ main(int argc, char *argv[])
 			o.wait_s = (int)lv;
 			break;
 		default:
-			if (ch >= O_PARAM)
-				set_param(&o, pnames[ch - O_PARAM], optarg);
-			else
+			if (ch < O_PARAM)
 				usage(SH_EX_USAGE);
+			if (vb_set_arg(o.args, pnames[ch - O_PARAM], optarg) < 0) {
+				sh_warn("--%s: not an integer: \"%s\"",
+				    pnames[ch - O_PARAM], optarg);
+				usage(SH_EX_USAGE);
+			}
 		}
 	}
 	if (argc - optind > 1)
@@ -399,17 +217,19 @@ main(int argc, char *argv[])
 		usage(SH_EX_USAGE);
 	if (o.format && (!cmd || strcmp(cmd, "tools"))) {
 		if (!strcasecmp(o.format, "text"))
-			o.text = 1;
+			o.out.text = 1;
 		else if (strcasecmp(o.format, "json"))
 			usage(SH_EX_USAGE);
 	}
 	free(lopts);
 	free(pnames);
 	if (cmd && !strcmp(cmd, "tools")) {
-		rc = tools(&o);
+		if (vb_tools_text(o.format, o.readonly, &err) < 0)
+			usage(SH_EX_USAGE);
+		sh_out_line(err.s, err.len);
 		cJSON_Delete(o.args);
 		sbuf_release(&err);
-		return rc;
+		return sh_out_close();
 	}
 
 	/* the policy, the API, the notifier, the state and the audit log */
@@ -454,8 +274,8 @@ main(int argc, char *argv[])
 	en.wait_s = o.wait_s;
 	en.verify_ms = o.verify_ms;
 	en.source = !cmd ? "pipeline" : !strcmp(cmd, "mcp") ? "mcp" : "cli";
-	en.emit = cmd && !strcmp(cmd, "mcp") ? NULL : emit_record;
-	en.emit_arg = &o;
+	en.emit = cmd && !strcmp(cmd, "mcp") ? NULL : rpipe_emit;
+	en.emit_arg = &o.out;
 	en_init(&en);
 	if (o.repo || o.ghrepo) {
 		struct gh_hook_opts go = { o.repo, o.remote, o.ghurl, o.ghrepo,
@@ -495,11 +315,10 @@ main(int argc, char *argv[])
 			sh_die(SH_EX_IOERR, "audit log: %s: nothing is done", err.s);
 		if (en_recover(&en) < 0)
 			sh_die(SH_EX_IOERR, "%s: nothing is done", en.err.s);
-		if (!cmd)
-			rc = pipeline(&en, &o);
-		else if (!strcmp(cmd, "mcp")) {
+		if (!cmd || !strcmp(cmd, "mcp")) {
 			struct reader *rd = rd_open_stream(0, "<stdin>", o.linecap);
-			rc = mcp_serve(&en, rd, o.apply);
+			rc = cmd ? mcp_serve(&en, rd, o.apply) :
+			    rpipe_run(&en, rd, &o.out);
 			rd_free(rd);
 		} else {
 			rc = en_verb(&en, v, o.args, NULL);

@@ -3,8 +3,10 @@
  * and the docs follow. */
 #include "verbs.h"
 #include "json.h"
+#include "jsonout.h"
 
 #include <cjson/cJSON.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -381,4 +383,82 @@ vb_markdown(struct sbuf *out)
 			sbuf_adds(out, "\n");
 		}
 	}
+}
+
+int
+vb_tools_text(const char *format, int readonly_only, struct sbuf *out)
+{
+	const char *f = format ? format : "all";
+	cJSON *t;
+
+	if (!strcmp(f, "markdown")) {
+		vb_markdown(out);
+		return 0;
+	}
+	if (!strcmp(f, "openai"))
+		t = vb_tools(VB_FMT_OPENAI, readonly_only);
+	else if (!strcmp(f, "anthropic"))
+		t = vb_tools(VB_FMT_ANTHROPIC, readonly_only);
+	else if (!strcmp(f, "mcp"))
+		t = vb_tools(VB_FMT_MCP, readonly_only);
+	else if (!strcmp(f, "all")) {
+		t = cJSON_CreateObject();
+		cJSON_AddItemToObject(t, "openai", vb_tools(VB_FMT_OPENAI,
+		    readonly_only));
+		cJSON_AddItemToObject(t, "anthropic", vb_tools(VB_FMT_ANTHROPIC,
+		    readonly_only));
+	} else
+		return -1;
+	jo_tree(out, t);
+	sbuf_addc(out, '\n');
+	cJSON_Delete(t);
+	return 0;
+}
+
+struct option *
+vb_options(const struct option *common, int first, const char ***pnames)
+{
+	int nc = 0, n, np = 0;
+
+	while (common[nc].name)
+		nc++;
+	struct option *o = xcalloc((size_t)nc + VB_MAXPARAMS * (size_t)vb_count
+	    + 1, sizeof *o);
+	const char **names = xcalloc(VB_MAXPARAMS * (size_t)vb_count + 1,
+	    sizeof *names);
+	memcpy(o, common, (size_t)nc * sizeof *o);
+	n = nc;
+	for (int i = 0; i < vb_count; i++)
+		for (const struct vb_param *p = vb_table[i].params; p->name; p++) {
+			int k;
+			for (k = 0; k < np && strcmp(names[k], p->name); k++)
+				;
+			if (k < np)
+				continue;
+			names[np] = p->name;
+			o[n++] = (struct option){ p->name, required_argument, NULL,
+				first + np };
+			np++;
+		}
+	*pnames = names;
+	return o;
+}
+
+int
+vb_set_arg(cJSON *args, const char *name, const char *val)
+{
+	for (int i = 0; i < vb_count; i++)
+		for (const struct vb_param *p = vb_table[i].params; p->name; p++) {
+			if (strcmp(p->name, name) || p->type != VB_INTEGER)
+				continue;
+			long v;
+			if (sh_parse_long(val, -1000000000L, 1000000000L, &v))
+				return -1;
+			cJSON_DeleteItemFromObject(args, name);
+			cJSON_AddNumberToObject(args, name, (double)v);
+			return 0;
+		}
+	cJSON_DeleteItemFromObject(args, name);
+	cJSON_AddStringToObject(args, name, val);
+	return 0;
 }

@@ -98,4 +98,25 @@ void vb_markdown(struct sbuf *out);
 /* One usage line per verb: "remediate restart --app name ...". */
 void vb_usage(struct sbuf *out, const char *indent);
 
+/* `remediate tools --format F`: the tool definitions as JSON (F openai,
+ * anthropic, mcp; NULL or "all": openai and anthropic in one object) or
+ * the Markdown reference, appended to out with a final newline. Returns
+ * -1 for an unknown format. */
+int vb_tools_text(const char *format, int readonly_only, struct sbuf *out);
+
+/* The command line's getopt_long table: the common options (ended by a
+ * NULL name), then each verb parameter once, as an option taking an
+ * argument whose value is first + k, names[k] being the parameter's name.
+ * Both arrays are the caller's to free. Which verb takes which option is
+ * for vb_check to say later. */
+struct option;
+struct option *vb_options(const struct option *common, int first,
+    const char ***names);
+
+/* vb_set_arg sets args[name] from an option's text: a number where some
+ * verb wants an integer (its range is vb_check's), else the string.
+ * Returns -1, setting nothing, when an integer was wanted and val is not
+ * one. */
+int vb_set_arg(struct cJSON *args, const char *name, const char *val);
+
 #endif

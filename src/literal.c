@@ -586,8 +586,11 @@ quantifier_next(struct parser *p)
 	long min, max;
 
 	skip_noop(&q);
-	return *q.p == '*' || *q.p == '+' || *q.p == '?' ||
-	    (*q.p == '{' && parse_bound(&q, &min, &max));
+	if (*q.p == '*' || *q.p == '+' || *q.p == '?' ||
+	    (*q.p == '{' && parse_bound(&q, &min, &max)))
+		return 1;
+	p->bail |= q.bail;     /* a brace PCRE2 versions read differently */
+	return 0;
 }
 
 static struct info
@@ -675,22 +678,40 @@ parse_atom(struct parser *p)
 static int
 parse_bound(struct parser *p, long *min, long *max)
 {
-	/* {n} {n,} {n,m}; anything else is a literal '{' */
-	const char *s = p->p + 1;
-	char *e;
-	long a = strtol(s, &e, 10);
-	if (e == s)
-		return 0;
-	*min = a;
-	*max = a;
-	if (*e == ',') {
-		s = e + 1;
-		*max = strtol(s, &e, 10);
-		if (e == s)
-			*max = -1;
+	/* {n} {n,} {n,m}, digits only; anything else is a literal '{'. Not
+	 * strtol's syntax: "{-4}" and "{+4}" are literals (found by
+	 * tests/fuzz/fuzz_literal: "}{-4}" was dropped as a quantifier).
+	 * PCRE2 10.43 and later also read "{,m}" and blanks inside as a
+	 * quantifier, where 10.42 sees literals: such a brace gives up on
+	 * literals, so the prefilter is right with either. */
+	const char *s = p->p + 1, *e;
+	int digits = 0, commas = 0, other = 0;
+	for (e = s; *e && *e != '}'; e++) {
+		if (*e >= '0' && *e <= '9')
+			digits++;
+		else if (*e == ',')
+			commas++;
+		else if (*e == ' ' || *e == '\t')
+			other++;
+		else
+			return 0;
 	}
-	if (*e != '}')
+	if (*e != '}' || !digits || commas > 1)
 		return 0;
+	if (other || *s == ',') {
+		p->bail = 1;
+		return 0;
+	}
+	*min = *max = 0;
+	for (e = s; *e >= '0' && *e <= '9'; e++)
+		*min = *min < 100000 ? *min * 10 + (*e - '0') : *min;
+	*max = *min;
+	if (*e == ',') {
+		*max = -1;
+		if (e[1] != '}')
+			for (*max = 0, e++; *e >= '0' && *e <= '9'; e++)
+				*max = *max < 100000 ? *max * 10 + (*e - '0') : *max;
+	}
 	p->p = e + 1;
 	return 1;
 }

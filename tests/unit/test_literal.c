@@ -346,6 +346,9 @@ main(void)
 	EXPECT("abc\\Edef", "abcdef");
 	EXPECT("(?:abc){2}", "abcabc");
 	EXPECT("(?:abc)+", "abc");
+	/* a brace that is no quantifier is text: not strtol's syntax */
+	EXPECT("]-4}{-4}4", "]-4}{-4}4");
+	EXPECT("abc{x}d", "abc{x}d");
 	EXPECT("x*abc", "abc");
 	EXPECT("a+?bcd", "bcd");
 	EXPECT("(?<=user )admin(?!istrator)", "admin");
@@ -406,6 +409,8 @@ main(void)
 	none("x(?:abcdef)?y", "an optional group between single bytes");
 	none("(?:abcdef)*", "a starred group");
 	none("ab", "too short");
+	none("abcdef{,3}", "{,3}: a quantifier from PCRE2 10.43, text before");
+	none("abcdef{ 3}", "a blank in braces: read differently by versions");
 	none("a|bcd", "one branch too short");
 	none("foo|\\d+", "one branch without a literal");
 	none("abc|", "an empty branch");

@@ -142,11 +142,12 @@ process(struct dg *g, const char *s, size_t n)
 	g->lineno++;
 	if (strspn(s, " \t\r") >= n)
 		return;
-	o = js_parse(s, n);
+	o = js_parse_why(s, n, &why);
 	type = js_get_str(o, "type");
 	if (!cJSON_IsObject(o) || !type) {
-		sh_warn_limited(&g->badrl, "<stdin>:%lu: not a record; skipped",
-		    g->lineno);
+		sh_warn_limited(&g->badrl, "<stdin>:%lu: not a record (%s); "
+		    "skipped", g->lineno, !o ? why : !cJSON_IsObject(o) ?
+		    "not a JSON object" : "no \"type\"");
 	} else if (strcmp(type, "crash")) {
 		out_record(g, s, n, !strcmp(type, "diagnosis"));
 	} else if (!inc_add(&g->t, o, s, n, g->app, sh_now_mono_ms(), &why)) {

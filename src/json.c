@@ -267,6 +267,14 @@ u_escape(const char *s, size_t n, size_t i)
 struct cJSON *
 js_parse(const char *s, size_t n)
 {
+	const char *why;
+
+	return js_parse_why(s, n, &why);
+}
+
+struct cJSON *
+js_parse_why(const char *s, size_t n, const char **why)
+{
 	int depth = 0, instr = 0;
 	char *fixed = NULL;
 	struct cJSON *o;
@@ -307,6 +315,7 @@ js_parse(const char *s, size_t n)
 		else if (c == '{' || c == '[') {
 			if (++depth > JS_MAX_DEPTH) {
 				free(fixed);
+				*why = "nested deeper than 64 levels";
 				return NULL;
 			}
 		} else if (c == '}' || c == ']')
@@ -318,10 +327,12 @@ js_parse(const char *s, size_t n)
 	 * line of text, not a record */
 	const char *end = NULL;
 	o = cJSON_ParseWithLengthOpts(s, n, &end, 0);
+	*why = o ? NULL : "not valid JSON";
 	for (; o && end && end < s + n; end++)
 		if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n') {
 			cJSON_Delete(o);
 			o = NULL;
+			*why = "text after the JSON value";
 		}
 	free(fixed);
 	return o;

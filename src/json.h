@@ -49,5 +49,9 @@ int64_t js_int(const struct cJSON *v, int64_t lo, int64_t hi, int64_t dflt);
  * an unpaired surrogate escape (\ud800) becomes U+FFFD instead of failing
  * the whole value. Returns a tree to free with cJSON_Delete, or NULL. */
 struct cJSON *js_parse(const char *s, size_t n);
+/* js_parse_why is js_parse that also says, when it fails, why in a few
+ * words ("nested deeper than 64 levels", "not valid JSON", "text after
+ * the JSON value") for a message. */
+struct cJSON *js_parse_why(const char *s, size_t n, const char **why);
 
 #endif

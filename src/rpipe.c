@@ -64,7 +64,10 @@ rpipe_run(struct engine *en, struct reader *rd, const struct rpipe_out *o)
 		if (rc != RD_OK)
 			break;
 		lineno++;
-		cJSON *j = trunc ? NULL : js_parse(line, n);
+		if (!trunc && strspn(line, " \t\r") >= n)
+			continue;       /* a blank line, as jq and diagnose */
+		const char *why = "longer than the line cap";
+		cJSON *j = trunc ? NULL : js_parse_why(line, n, &why);
 		const char *type = js_get_str(j, "type");
 		if (type && !strcmp(type, "diagnosis")) {
 			if (en_diagnosis(en, j) < 0) {
@@ -88,9 +91,10 @@ rpipe_run(struct engine *en, struct reader *rd, const struct rpipe_out *o)
 			/* the line, not rd_offset(): that is the end of the
 			 * chunk read, the same for every line in it
 			 * (tests/t/hostile-json.t) */
-			sh_warn_limited(&rl, "%s:%lu: not a JSON record%s: "
-			    "ignored", rd_name(rd), lineno, trunc ?
-			    " (longer than the line cap)" : "");
+			sh_warn_limited(&rl, "%s:%lu: not a JSON record (%s): "
+			    "ignored", rd_name(rd), lineno, !j ? why :
+			    !cJSON_IsObject(j) ? "not a JSON object" :
+			    "no \"type\"");
 		}
 		cJSON_Delete(j);
 		if (sh_stop)

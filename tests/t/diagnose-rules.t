@@ -76,7 +76,13 @@ is "$(sed -n 3p "$T_TMP/out")" '{"type":"crash","app":"shop"}' "crash without fi
 is "$(sed -n 4p "$T_TMP/out")" '{"type":"future-thing","z":1}' "unknown type, last line without newline"
 is "$(jget 'r["type"]' <"$T_TMP/out" | tail -1)" diagnosis "diagnosis at the end"
 is "$(wc -l <"$T_TMP/err" | tr -d ' ')" 3 "one stderr line per bad line"
-like "$(sed -n 1p "$T_TMP/err")" '^diagnose: <stdin>:2: not a record; skipped$' "message names the line"
+is "$(sed -n 1p "$T_TMP/err")" 'diagnose: <stdin>:2: not a record (not valid JSON); skipped' "message names the line and why"
+is "$(sed -n 2p "$T_TMP/err")" 'diagnose: <stdin>:3: not a record (no "type"); skipped' "a JSON object without a type"
+deep=$(python3 -c 'print("{\"type\":\"crash\",\"x\":" + "[" * 100 + "]" * 100 + "}")')
+printf '%s\n[1]\n{"type":"log"} tail\n' "$deep" | "$D" --state "$S" >/dev/null 2>"$T_TMP/err"
+is "$(cat "$T_TMP/err")" 'diagnose: <stdin>:1: not a record (nested deeper than 64 levels); skipped
+diagnose: <stdin>:2: not a record (not a JSON object); skipped
+diagnose: <stdin>:3: not a record (text after the JSON value); skipped' "too deep, not an object, text after it: each said"
 
 # windows: a crash 30 s after the last is a new incident
 { crashes 2 148ed193b95e89 shop f_aaaa 1795837513 1000; crashes 1 148ed193b95e89 shop f_aaaa 1795837600; } >"$T_TMP/two"

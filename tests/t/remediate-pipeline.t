@@ -23,6 +23,8 @@ ctl "/_ctl/patch?app=shop&machine=$M1" '{"checks":[{"name":"http","status":"crit
 	diag i_p1 shop f_00000000000000a1 "\"$M1\"" "$A1"
 	echo '{"type":"crash","id":"c_1"}'
 	echo 'not json at all'
+	echo
+	echo '{"no":"type"}'
 	printf '{"type":"gap","from":"a","to":"b"}'
 } >"$T_TMP/in"
 N=$(api_lines)
@@ -30,7 +32,9 @@ rp <"$T_TMP/in" >"$T_TMP/out" 2>"$T_TMP/err"
 ok $? "dry-run over a stream: exit 0"
 is "$(jget 'r["type"]' <"$T_TMP/out" | tr '\n' ' ')" "log action crash gap " "order kept; the non-JSON line dropped"
 is "$(head -1 "$T_TMP/out")" '{"type":"log","msg":"a \u00e9 line",  "x":1}' "byte for byte"
-like "$(cat "$T_TMP/err")" "<stdin>:.*not a JSON record: ignored" "the bad line is reported"
+like "$(sed -n 1p "$T_TMP/err")" '^remediate: <stdin>:[0-9]+: not a JSON record \(not valid JSON\): ignored$' "the bad line is reported, and why"
+like "$(sed -n 2p "$T_TMP/err")" '^remediate: <stdin>:[0-9]+: not a JSON record \(no "type"\): ignored$' "an object without a type: said so"
+is "$(grep -c 'not a JSON record' "$T_TMP/err")" 2 "a blank line is skipped quietly"
 is "$(sed -n 2p "$T_TMP/out" | jget '(r["incident"], r["status"], r["fingerprint"], r["rule"], r["backend"])')" \
 	'["i_p1", "dry-run", "f_00000000000000a1", "test.rule", "rules"]' "the action record links incident, fingerprint, rule, backend"
 is "$(mutations $((N + 1)))" "" "dry-run: no mutating request"

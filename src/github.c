@@ -354,6 +354,10 @@ gh_do(struct gh_client *g, const char *method, const char *path,
 	struct http_req q = {
 		.method = method, .url = url.s, .headers = hdrs,
 		.body = body ? body->s : NULL, .body_len = body ? body->len : 0,
+		/* a write that is not idempotent (creating an issue or a pull
+		 * request) goes on a fresh connection: libcurl re-sends a
+		 * request by itself on a kept-alive one that dies unanswered */
+		.once = !idempotent,
 	};
 	for (;;) {
 		int64_t now = sh_now_mono_ms(), left = end - now, delay = -1;

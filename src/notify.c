@@ -52,7 +52,7 @@ int
 nt_post(struct notifier *n, const char *payload, struct sbuf *err)
 {
 	struct http_req q = { .method = "POST", .url = n->url, .body = payload,
-		.body_len = strlen(payload) };
+		.body_len = strlen(payload), .once = 1 };
 	struct http_resp r;
 	struct backoff b;
 	int rc = -1;
@@ -69,6 +69,11 @@ nt_post(struct notifier *n, const char *payload, struct sbuf *err)
 		rc = http_do(&n->http, &q, &r);
 		if (http_verdict(rc, &r) != HTTP_RETRY || i + 1 == n->tries)
 			break;
+		/* a post that went out with no answer may have been delivered:
+		 * a second message is worse than a lost one, which the action
+		 * record says failed (the audit log keeps it) */
+		if (r.status == 0 && r.sent)
+			break;
 		if (http_sleep_ms(http_retry_delay(&r, &b, 30000)) < 0)
 			break;
 	}
@@ -79,8 +84,9 @@ nt_post(struct notifier *n, const char *payload, struct sbuf *err)
 	}
 	n->failed++;
 	/* http_error_text quotes the body (Slack's code), never the URL */
-	sbuf_addf(err, "webhook: %s", http_error_text(&r, detail,
-	    sizeof detail));
+	sbuf_addf(err, "webhook: %s%s", http_error_text(&r, detail,
+	    sizeof detail), r.status == 0 && r.sent ? " (the message may have "
+	    "been delivered; not sent again)" : "");
 	http_resp_release(&r);
 	return -1;
 }

@@ -8,7 +8,9 @@ on a free port written to --port-file.
 
 Modes (POST /_ctl/mode {"mode": M, "count": N}, the next N posts):
   ok (default), 429 (with Retry-After: 0.2), 500 ("rollup_error"),
-  400 ("invalid_payload"), 404 ("no_service").
+  400 ("invalid_payload"), 404 ("no_service"), drop (the post is read
+  and logged, then the connection closes with no answer: delivered or
+  not, the client cannot tell).
 A body that is not JSON gets 400 "invalid_payload" as Slack does.
 """
 import argparse
@@ -77,6 +79,8 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(400, "invalid_payload")
         elif mode == "404":
             self.reply(404, "no_service")
+        elif mode == "drop":
+            self.close_connection = True
         else:
             self.reply(200, "ok")
 

@@ -54,6 +54,15 @@ ok $? "notify --apply: exit 0"
 is "$(tail -n 2 "$HOOK_LOG" | jget 'r["mode"]' | tr '\n' ' ')" "429 ok " "429, then sent again"
 is "$(payload 'r["body"]')" '{"text": "deploy &lt;@U123&gt; done"}' "the text, escaped"
 
+# a post that went out and got no answer is not sent again (Slack may
+# have it); a refused connection is tried again
+N=$(hooks)
+ctl_hook '{"mode":"drop","count":1}'
+SELFHEAL_NOTIFY_URL=$HOOK_URL rm_run notify --app shop --text 'once only' --apply --policy "$P" >"$T_TMP/out" 2>"$T_TMP/err"
+is $? 69 "no answer: the notify fails (69)"
+is "$(($(hooks) - N))" 1 "no answer: posted once, not again"
+like "$(jget 'r["reason"]' <"$T_TMP/out")" 'webhook: .*\(the message may have been delivered; not sent again\)' "no answer: the reason says why it was not sent again"
+
 # failures: a 400 is final; the URL appears nowhere
 ctl_hook '{"mode":"400","count":1}'
 diag i_n2 shop f_00000000000000a2 "\"$M1\"" '[{"action":"notify"}]' |

@@ -264,18 +264,36 @@ u_escape(const char *s, size_t n, size_t i)
 	return v;
 }
 
+static struct cJSON *parse(const char *s, size_t n, const char **why,
+    int flat);
+
 struct cJSON *
 js_parse(const char *s, size_t n)
 {
 	const char *why;
 
-	return js_parse_why(s, n, &why);
+	return parse(s, n, &why, 0);
 }
 
 struct cJSON *
 js_parse_why(const char *s, size_t n, const char **why)
 {
+	return parse(s, n, why, 0);
+}
+
+struct cJSON *
+js_parse_flat(const char *s, size_t n)
+{
+	const char *why;
+
+	return parse(s, n, &why, 1);
+}
+
+static struct cJSON *
+parse(const char *s, size_t n, const char **why, int flat)
+{
 	int depth = 0, instr = 0;
+	size_t deep = 0;        /* flat: where the too deep container began */
 	char *fixed = NULL;
 	struct cJSON *o;
 
@@ -313,13 +331,31 @@ js_parse_why(const char *s, size_t n, const char **why)
 		if (c == '"')
 			instr = 1;
 		else if (c == '{' || c == '[') {
-			if (++depth > JS_MAX_DEPTH) {
+			if (++depth == JS_MAX_DEPTH + 1 && flat) {
+				deep = i;
+			} else if (depth > JS_MAX_DEPTH && !flat) {
 				free(fixed);
 				*why = "nested deeper than 64 levels";
 				return NULL;
 			}
-		} else if (c == '}' || c == ']')
-			depth--;
+		} else if (c == '}' || c == ']') {
+			if (depth-- == JS_MAX_DEPTH + 1 && flat) {
+				/* the container becomes an empty one of its kind */
+				if (!fixed) {
+					fixed = xmalloc(n);
+					memcpy(fixed, s, n);
+				}
+				memset(fixed + deep + 1, ' ', i - deep);
+				fixed[i] = s[deep] == '{' ? '}' : ']';
+			}
+		}
+	}
+	if (depth > JS_MAX_DEPTH) {
+		/* flat, and never closed: not JSON, and cJSON would recurse
+		 * as deep as it goes */
+		free(fixed);
+		*why = "nested deeper than 64 levels";
+		return NULL;
 	}
 	if (fixed)
 		s = fixed;

@@ -26,7 +26,7 @@ static int
 on_object(void *arg, const char *s, size_t n)
 {
 	struct lineinput *li = arg;
-	cJSON *o = js_parse(s, n);
+	cJSON *o = js_parse_flat(s, n);
 	int rc = -1;
 
 	lr_clear(&li->lr);

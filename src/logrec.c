@@ -391,7 +391,7 @@ decode(struct logrec *r, const char *line, size_t n)
 	while (i < n && (line[i] == ' ' || line[i] == '\t'))
 		i++;
 	if (i < n && line[i] == '{') {
-		cJSON *o = js_parse(line + i, n - i);
+		cJSON *o = js_parse_flat(line + i, n - i);
 		if (o && cJSON_IsObject(o)) {
 			int rc = from_json(r, o);
 			cJSON_Delete(o);

@@ -139,4 +139,29 @@ run_stage crashgrep log json "$BIN/crashgrep"
 run_stage diagnose crash json "$BIN/diagnose" --state dstate
 run_stage remediate diagnosis json "$BIN/remediate" --machines-url http://127.0.0.1:9 \
 	--state rstate --audit audit.ndjson
+
+# An app's own JSON log line nested deeper than the cap (64) still gives
+# its message: the deep part reads as empty, the crash is found, from a
+# file and from a `fly logs --json` stream (pretty-printed objects)
+"$PY" - <<'PY'
+import json
+deep = json.loads("[" * 70 + "]" * 70)
+line = {"level": "error", "msg": "panic: runtime error: deep", "ctx": deep}
+with open("deep.log", "w") as f:
+    f.write(json.dumps(line) + "\n")
+    f.write("goroutine 1 [running]:\nmain.main()\n\t/app/main.go:12 +0x1d\n")
+def fly(msg, i):
+    return {"timestamp": "2026-11-28T03:50:%02dZ" % i, "message": msg,
+            "level": "info", "instance": "148ed193b95e89", "region": "iad",
+            "ctx": deep}
+with open("deep.flyjson", "w") as f:
+    for i, m in enumerate(["panic: runtime error: deep in fly json",
+                           "goroutine 1 [running]:", "main.main()"]):
+        f.write(json.dumps(fly(m, i), indent=4) + "\n")
+PY
+"$BIN/crashgrep" --app shop deep.log >deep.out 2>deep.err
+is "$(jget 'r["title"]' <deep.out)" "panic: runtime error: deep" "a JSON log line nested 70 deep: its crash is found"
+"$BIN/fly-tail" --app shop - <deep.flyjson 2>fdeep.err | "$BIN/crashgrep" >fdeep.out 2>>fdeep.err
+is "$(jget 'r["title"]' <fdeep.out)" "panic: runtime error: deep in fly json" "fly logs --json objects nested 70 deep: the crash is found"
+is "$(cat deep.err fdeep.err)" "" "and nothing said on stderr"
 done_testing

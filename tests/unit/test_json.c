@@ -304,6 +304,49 @@ main(void)
 		    "js_int: 2^63 (as a double) is INT64_MAX");
 		cJSON_Delete(o);
 	}
+	/* js_parse_flat: deeper than the cap reads as empty; strict js_parse
+	 * and js_parse_why refuse and say why */
+	{
+		struct sbuf t;
+		const char *whyp = NULL;
+		sbuf_init(&t);
+		sbuf_adds(&t, "{\"msg\":\"panic: x [[[\",\"a\":");
+		for (int i = 0; i < 70; i++)
+			sbuf_adds(&t, i % 2 ? "{\"k\":" : "[");
+		sbuf_adds(&t, "\"]]\"");
+		for (int i = 69; i >= 0; i--)
+			sbuf_adds(&t, i % 2 ? "}" : "]");
+		sbuf_adds(&t, ",\"b\":[{\"k\":1}],\"c\":");
+		for (int i = 0; i < 100; i++)
+			sbuf_addc(&t, '[');
+		for (int i = 0; i < 100; i++)
+			sbuf_addc(&t, ']');
+		sbuf_adds(&t, "}");
+		T_OK(js_parse_why(t.s, t.len, &whyp) == NULL && whyp &&
+		    !strcmp(whyp, "nested deeper than 64 levels"),
+		    "js_parse_why: too deep, and says so (%s)", whyp ? whyp : "-");
+		cJSON *o = js_parse_flat(t.s, t.len);
+		T_OK(o != NULL, "js_parse_flat reads it");
+		T_STR(js_get_str(o, "msg"), "panic: x [[[", "the message, brackets "
+		    "in strings not counted");
+		const cJSON *a = js_get(o, "a");
+		int d = 0;
+		while (a && (cJSON_IsArray(a) || cJSON_IsObject(a)) && a->child) {
+			a = a->child;
+			d++;
+		}
+		T_OK(d == 63 && a && cJSON_IsObject(a) && !a->child,
+		    "the deep part: 63 levels kept, then an empty object (%d)", d);
+		T_OK(cJSON_IsArray(js_get(o, "b")) && cJSON_IsArray(js_get(o, "c")),
+		    "shallow members kept, a second deep one emptied too");
+		cJSON_Delete(o);
+		sbuf_reset(&t);
+		for (int i = 0; i < 80; i++)
+			sbuf_addc(&t, '[');
+		T_OK(js_parse_flat(t.s, t.len) == NULL,
+		    "js_parse_flat: deep and never closed is refused");
+		sbuf_release(&t);
+	}
 	sbuf_release(&strbuf);
 	return t_done();
 }

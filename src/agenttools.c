@@ -1,5 +1,6 @@
 /* agenttools.c - see agenttools.h. */
 #include "agenttools.h"
+#include "patchcheck.h"
 #include "proc.h"
 #include "json.h"
 #include "redact.h"
@@ -728,6 +729,16 @@ at_patch_check(struct agent_tools *t, const char *diff, struct sbuf *why)
 		sbuf_adds(why, "no --repo to check it against");
 		return -1;
 	}
+	/* remediate's gate first (CI files, lock files, .git, links, size):
+	 * a patch it would refuse is not offered at all */
+	struct pc_patch p;
+	pc_patch_init(&p);
+	rc = pc_validate(diff, strlen(diff), NULL, &p, why);
+	if (rc == PC_OK)
+		rc = pc_check_tree(&p, t->repo, why);
+	pc_patch_release(&p);
+	if (rc != PC_OK)
+		return -1;
 	sbuf_init(&o);
 	sbuf_init(&e);
 	rc = at_run(argv, t->repo, diff, strlen(diff), AT_TOOL_TIMEOUT_MS, 4096,

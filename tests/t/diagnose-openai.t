@@ -144,6 +144,26 @@ like "$(jget 'r.get("notes", [""])[0]' <"$T_TMP/out")" '^patch dropped: git appl
 is "$(jget '" ".join(a["action"] for a in r["actions"])' <"$T_TMP/out")" "github.issue" "github.pr became github.issue"
 stop_llm
 
+# 2b. a patch git would apply but remediate's gate refuses (a CI workflow,
+# which a pushed branch runs with the repository's secrets): dropped here
+# already, with the gate's reason
+python3 - "$M" >"$T_TMP/cipatch.json" <<'EOF'
+import json, sys
+m = sys.argv[1]
+diff = ("diff --git a/.github/workflows/pwn.yml b/.github/workflows/pwn.yml\n"
+        "new file mode 100644\n--- /dev/null\n+++ b/.github/workflows/pwn.yml\n"
+        "@@ -0,0 +1 @@\n+on: push\n")
+print(json.dumps({"steps": [{"json": {"summary": "s", "root_cause": "r", "confidence": 0.5, "category": "panic", "evidence": [],
+  "actions": [{"action": "github.pr", "reason": "fix"}],
+  "patch": {"title": "t", "body": "b", "diff": diff}}}]}))
+EOF
+start_llm "$T_TMP/cipatch.json"
+diag --repo "$R" <"$T_TMP/in" >"$T_TMP/out" 2>"$T_TMP/err"
+is "$(pj '"patch" in r' <"$T_TMP/out")" false "a patch adding a CI workflow is dropped"
+like "$(jget 'r.get("notes", [""])[0]' <"$T_TMP/out")" '^patch dropped: .*\.github/workflows/pwn\.yml.*CI' "with the gate's reason"
+is "$(jget '" ".join(a["action"] for a in r["actions"])' <"$T_TMP/out")" "github.issue" "github.pr became github.issue"
+stop_llm
+
 # 3. not JSON, then a repair turn
 start_llm "$(script_file repair '{"steps":[{"content":"The app crashed, probably a bug."},{"content":"```json\n'"$(final $M | sed 's/"/\\"/g')"'\n```"}]}')"
 diag <"$T_TMP/in" >"$T_TMP/out" 2>"$T_TMP/err"

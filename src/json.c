@@ -313,7 +313,9 @@ parse(const char *s, size_t n, const char **why, int flat)
 					i += 11;
 					continue;
 				}
-				if (u >= 0xd800 && u <= 0xdfff) {
+				/* \u0000 ended the C string there: the rest
+				 * of a message was lost */
+				if ((u >= 0xd800 && u <= 0xdfff) || u == 0) {
 					if (!fixed) {
 						fixed = xmalloc(n);
 						memcpy(fixed, s, n);

@@ -304,6 +304,16 @@ main(void)
 		    "js_int: 2^63 (as a double) is INT64_MAX");
 		cJSON_Delete(o);
 	}
+	/* \u0000 would end the C string: the rest of the message is kept */
+	{
+		const char *t = "{\"m\":\"a\\u0000panic: x\",\"k\":\"\\\\u0000\"}";
+		cJSON *o = js_parse(t, strlen(t));
+		T_STR(js_get_str(o, "m"), "a\xef\xbf\xbdpanic: x",
+		    "\\u0000 in a string becomes U+FFFD, the rest kept");
+		T_STR(js_get_str(o, "k"), "\\u0000", "an escaped backslash "
+		    "before u0000 is left alone");
+		cJSON_Delete(o);
+	}
 	/* js_parse_flat: deeper than the cap reads as empty; strict js_parse
 	 * and js_parse_why refuse and say why */
 	{

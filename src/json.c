@@ -313,9 +313,13 @@ parse(const char *s, size_t n, const char **why, int flat)
 					i += 11;
 					continue;
 				}
-				/* \u0000 ended the C string there: the rest
-				 * of a message was lost */
-				if ((u >= 0xd800 && u <= 0xdfff) || u == 0) {
+				/* In an app's log line (flat), \u0000 would
+				 * end the C string and the rest of the message
+				 * with it. Elsewhere it stays: a patch or a
+				 * path with a NUL must be seen cut (and
+				 * refused), not changed. */
+				if ((u >= 0xd800 && u <= 0xdfff) || (u == 0 &&
+				    flat)) {
 					if (!fixed) {
 						fixed = xmalloc(n);
 						memcpy(fixed, s, n);

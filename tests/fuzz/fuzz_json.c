@@ -1,7 +1,8 @@
 /* fuzz_json - js_str turns any bytes into a JSON string that parses, and
  * valid UTF-8 without NUL comes back unchanged. The input as JSON text:
- * js_parse_flat reads whatever js_parse reads, to the same tree, and
- * what it reads on top has no container deeper than 65 levels. */
+ * js_parse_flat reads whatever js_parse reads, to the same tree (but
+ * for \u0000, which it reads as U+FFFD), and what it reads on top has no
+ * container deeper than 65 levels. */
 #include <cjson/cJSON.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -49,8 +50,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	cJSON *strict = js_parse((const char *)data, size);
 	cJSON *flat = js_parse_flat((const char *)data, size);
-	/* (printed, not cJSON_Compare: with a key twice it is not reflexive) */
-	if (strict) {
+	/* (printed, not cJSON_Compare: with a key twice it is not reflexive;
+	 * \u0000 is where they differ on purpose) */
+	if (strict && !memmem(data, size, "\\u0000", 6)) {
 		char *ps = cJSON_PrintUnformatted(strict);
 		char *pf = flat ? cJSON_PrintUnformatted(flat) : NULL;
 		if (!pf || !ps || strcmp(ps, pf))

@@ -304,14 +304,19 @@ main(void)
 		    "js_int: 2^63 (as a double) is INT64_MAX");
 		cJSON_Delete(o);
 	}
-	/* \u0000 would end the C string: the rest of the message is kept */
+	/* \u0000 would end the C string: in an app's log line the rest of
+	 * the message is kept; elsewhere the value is seen cut */
 	{
 		const char *t = "{\"m\":\"a\\u0000panic: x\",\"k\":\"\\\\u0000\"}";
-		cJSON *o = js_parse(t, strlen(t));
+		cJSON *o = js_parse_flat(t, strlen(t));
 		T_STR(js_get_str(o, "m"), "a\xef\xbf\xbdpanic: x",
-		    "\\u0000 in a string becomes U+FFFD, the rest kept");
+		    "js_parse_flat: \\u0000 becomes U+FFFD, the rest kept");
 		T_STR(js_get_str(o, "k"), "\\u0000", "an escaped backslash "
 		    "before u0000 is left alone");
+		cJSON_Delete(o);
+		o = js_parse(t, strlen(t));
+		T_STR(js_get_str(o, "m"), "a", "js_parse: the value is seen cut "
+		    "at \\u0000 (a patch with a NUL is refused, not changed)");
 		cJSON_Delete(o);
 	}
 	/* js_parse_flat: deeper than the cap reads as empty; strict js_parse

@@ -94,10 +94,14 @@ flytext_log(const struct logrec *r, struct sbuf *b, int color)
 	colored(b, level_color(lvl), lvl, color);
 	sbuf_addc(b, ']');
 	for (int k = 0; k < r->nmeta; k++) {
+		/* as flyctl prints them (and as logrec reads them back) */
+		const char *v = r->meta_val[k];
+		int bare = lr_fly_field_number(r->meta_key[k]) && *v &&
+		    strspn(v, "0123456789") == strlen(v);
 		add_clean(b, r->meta_key[k], strlen(r->meta_key[k]));
-		sbuf_adds(b, "=\"");
-		add_clean(b, r->meta_val[k], strlen(r->meta_val[k]));
-		sbuf_adds(b, "\" ");
+		sbuf_adds(b, bare ? "=" : "=\"");
+		add_clean(b, v, strlen(v));
+		sbuf_adds(b, bare ? " " : "\" ");
 	}
 	add_clean(b, r->msg.s ? r->msg.s : "", r->msg.len);
 }

@@ -111,47 +111,69 @@ is_word(const char *s, size_t n)
 	return n > 0;
 }
 
-static const char *const fly_fields[] = {
-	"error.code", "request.method", "request.url", "request.id",
-	"response.status",
+/* The fields flyctl prints before a proxy message, in its order: numbers
+ * bare (`error.code=%d`), strings quoted (`request.id="%s"`). */
+static const struct {
+	const char *name;
+	int number;
+} fly_fields[] = {
+	{ "error.code", 1 }, { "request.method", 0 }, { "request.url", 0 },
+	{ "request.id", 0 }, { "response.status", 1 },
 };
 
-/* Parse `name="value" ` or `name=123 ` fields that flyctl puts before the
- * message; returns the bytes used. */
+int
+lr_fly_field_number(const char *name)
+{
+	for (size_t f = 0; f < sizeof fly_fields / sizeof *fly_fields; f++)
+		if (!strcmp(name, fly_fields[f].name))
+			return fly_fields[f].number;
+	return 0;
+}
+
+/* Parse the fields as flyctl prints them, each followed by a blank (or
+ * the end); returns the bytes used. Anything else is the message, so a
+ * line printed again by flytext_log reads back the same (found by
+ * tests/fuzz/fuzz_logrec: "request.id=0?" read as a field, then printed
+ * quoted). */
 static size_t
 parse_fields(struct logrec *r, const char *s, size_t n)
 {
 	size_t i = 0;
 
 	for (size_t f = 0; f < sizeof fly_fields / sizeof *fly_fields; f++) {
-		size_t kl = strlen(fly_fields[f]);
-		if (n - i <= kl + 1 || memcmp(s + i, fly_fields[f], kl) ||
+		size_t kl = strlen(fly_fields[f].name);
+		if (n - i <= kl + 1 || memcmp(s + i, fly_fields[f].name, kl) ||
 		    s[i + kl] != '=')
 			continue;
-		size_t v = i + kl + 1, e;
-		if (s[v] == '"') {
-			const char *q = memchr(s + v + 1, '"', n - v - 1);
+		size_t v = i + kl + 1, e, vs, ve;
+		if (!fly_fields[f].number) {
+			const char *q = s[v] == '"' ? memchr(s + v + 1, '"',
+			    n - v - 1) : NULL;
 			if (!q)
 				break;
 			e = (size_t)(q - s) + 1;
+			vs = v + 1;
+			ve = e - 1;
 		} else {
 			e = v;
 			while (e < n && s[e] >= '0' && s[e] <= '9')
 				e++;
 			if (e == v)
 				break;
+			vs = v;
+			ve = e;
 		}
+		if (e < n && s[e] != ' ')
+			break;
 		if (r->nmeta < LR_META_MAX) {
 			sh_copy(r->meta_key[r->nmeta], sizeof r->meta_key[0],
-			    fly_fields[f], kl);
-			size_t vs = s[v] == '"' ? v + 1 : v;
-			size_t ve = s[v] == '"' ? e - 1 : e;
+			    fly_fields[f].name, kl);
 			sh_copy(r->meta_val[r->nmeta], sizeof r->meta_val[0],
 			    s + vs, ve - vs);
 			r->nmeta++;
 		}
 		i = e;
-		if (i < n && s[i] == ' ')
+		if (i < n)
 			i++;
 	}
 	return i;

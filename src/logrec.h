@@ -71,6 +71,10 @@ int lr_from_json(struct logrec *r, const struct cJSON *obj);
  * the line is one, 0 otherwise (r is then unspecified). */
 int lr_parse_flytext(struct logrec *r, const char *line, size_t n);
 
+/* Is name one of the `fly logs` fields flyctl prints as a bare number
+ * (error.code, response.status)? The others it quotes. */
+int lr_fly_field_number(const char *name);
+
 /* lr_to_json appends r as a `log` record (one JSON object, no newline). */
 void lr_to_json(const struct logrec *r, struct sbuf *out);
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "flytext.h"
 #include "logrec.h"
 #include "unit.h"
 
@@ -161,6 +162,29 @@ flytext(void)
 	    "could not proxy");
 	T_STR(r.msg.s, "could not proxy", "fields: removed from the message");
 	T_OK(r.nmeta == 4, "fields: four kept (%d)", r.nmeta);
+	{
+		struct sbuf t;
+		sbuf_init(&t);
+		flytext_log(&r, &t, 0);
+		T_STR(t.s, "2024-01-01T00:00:00Z proxy[328744dbee4e85] sjc [error]"
+		    "error.code=1234 request.method=\"POST\" request.url=\"/api/x\" "
+		    "response.status=502 could not proxy",
+		    "fields: printed again as flyctl prints them");
+		sbuf_release(&t);
+	}
+	/* only as flyctl prints them: numbers bare, strings quoted, then a
+	 * blank; anything else is the message */
+	dec("2024-01-01T00:00:00Z proxy sjc [error]request.method=\"GET\" "
+	    "request.id=0? no");
+	T_OK(r.nmeta == 1, "a bare number for request.id is no field (%d)",
+	    r.nmeta);
+	T_STR(r.msg.s, "request.id=0? no", "... it is the message");
+	dec("2024-01-01T00:00:00Z proxy sjc [error]error.code=\"5\" x");
+	T_OK(r.nmeta == 0 && !strcmp(r.msg.s, "error.code=\"5\" x"),
+	    "a quoted error.code is no field");
+	dec("2024-01-01T00:00:00Z proxy sjc [error]request.url=\"/a\"b\" x");
+	T_OK(r.nmeta == 0 && !strcmp(r.msg.s, "request.url=\"/a\"b\" x"),
+	    "a field not followed by a blank is no field");
 
 	/* bare provider, bare instance */
 	dec("2023-12-02T22:27:00Z proxy lhr [warn]could not find an instance to "

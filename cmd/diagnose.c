@@ -140,7 +140,7 @@ process(struct dg *g, const char *s, size_t n)
 	const char *type, *why;
 
 	g->lineno++;
-	if (strspn(s, " \t\r") >= n)
+	if (sh_blank(s, n))
 		return;
 	o = js_parse_why(s, n, &why);
 	type = js_get_str(o, "type");

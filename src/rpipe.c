@@ -64,7 +64,7 @@ rpipe_run(struct engine *en, struct reader *rd, const struct rpipe_out *o)
 		if (rc != RD_OK)
 			break;
 		lineno++;
-		if (!trunc && strspn(line, " \t\r") >= n)
+		if (!trunc && sh_blank(line, n))
 			continue;       /* a blank line, as jq and diagnose */
 		const char *why = "longer than the line cap";
 		cJSON *j = trunc ? NULL : js_parse_why(line, n, &why);

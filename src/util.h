@@ -86,6 +86,10 @@ _Noreturn void sh_out_reader_gone(void);
 
 /* Parse an integer option in [lo, hi]; returns 0 or -1. */
 int sh_parse_long(const char *s, long lo, long hi, long *out);
+
+/* Is s[0..n) only blanks (space, tab, CR), or empty? s need not be
+ * NUL-terminated. */
+int sh_blank(const char *s, size_t n);
 /* Parse a duration: "250ms", "2s", "5m", "1h" or bare seconds, into ms. */
 int sh_parse_duration_ms(const char *s, int64_t *out);
 

@@ -129,40 +129,33 @@ is "$(jget 'r["usage"]["prompt_tokens"]' <"$T_TMP/out")" "$(requests 'r["usage"]
 grep -q '^## Patch' "$T_TMP"/rep/*.md; ok $? "report has the patch"
 stop_llm
 
-# 2. a patch git apply refuses is dropped with a note; github.pr becomes github.issue
-python3 - "$M" >"$T_TMP/badpatch.json" <<'EOF'
+# refused_patch NAME DIFF DROPPED-DESC NOTE-ERE NOTE-DESC: the model
+# proposes DIFF with github.pr; the patch is dropped with a note matching
+# NOTE-ERE, and github.pr becomes github.issue
+refused_patch() {
+	python3 - "$2" >"$T_TMP/$1.json" <<'EOF'
 import json, sys
-m = sys.argv[1]
 print(json.dumps({"steps": [{"json": {"summary": "s", "root_cause": "r", "confidence": 0.5, "category": "panic", "evidence": [],
   "actions": [{"action": "github.pr", "reason": "fix"}],
-  "patch": {"title": "t", "body": "b", "diff": "--- a/nope.go\n+++ b/nope.go\n@@ -1,1 +1,1 @@\n-x\n+y\n"}}}]}))
+  "patch": {"title": "t", "body": "b", "diff": sys.argv[1]}}}]}))
 EOF
-start_llm "$T_TMP/badpatch.json"
-diag --repo "$R" <"$T_TMP/in" >"$T_TMP/out" 2>"$T_TMP/err"
-is "$(pj '"patch" in r' <"$T_TMP/out")" false "bad patch dropped"
-like "$(jget 'r.get("notes", [""])[0]' <"$T_TMP/out")" '^patch dropped: git apply --check does not accept it' "with a note"
-is "$(jget '" ".join(a["action"] for a in r["actions"])' <"$T_TMP/out")" "github.issue" "github.pr became github.issue"
-stop_llm
+	start_llm "$T_TMP/$1.json"
+	diag --repo "$R" <"$T_TMP/in" >"$T_TMP/out" 2>"$T_TMP/err"
+	is "$(pj '"patch" in r' <"$T_TMP/out")" false "$3"
+	like "$(jget 'r.get("notes", [""])[0]' <"$T_TMP/out")" "$4" "$5"
+	is "$(jget '" ".join(a["action"] for a in r["actions"])' <"$T_TMP/out")" "github.issue" "github.pr became github.issue"
+	stop_llm
+}
+
+# 2. a patch git apply refuses is dropped with a note; github.pr becomes github.issue
+refused_patch badpatch $'--- a/nope.go\n+++ b/nope.go\n@@ -1,1 +1,1 @@\n-x\n+y\n' \
+	"bad patch dropped" '^patch dropped: git apply --check does not accept it' "with a note"
 
 # 2b. a patch git would apply but remediate's gate refuses (a CI workflow,
 # which a pushed branch runs with the repository's secrets): dropped here
 # already, with the gate's reason
-python3 - "$M" >"$T_TMP/cipatch.json" <<'EOF'
-import json, sys
-m = sys.argv[1]
-diff = ("diff --git a/.github/workflows/pwn.yml b/.github/workflows/pwn.yml\n"
-        "new file mode 100644\n--- /dev/null\n+++ b/.github/workflows/pwn.yml\n"
-        "@@ -0,0 +1 @@\n+on: push\n")
-print(json.dumps({"steps": [{"json": {"summary": "s", "root_cause": "r", "confidence": 0.5, "category": "panic", "evidence": [],
-  "actions": [{"action": "github.pr", "reason": "fix"}],
-  "patch": {"title": "t", "body": "b", "diff": diff}}}]}))
-EOF
-start_llm "$T_TMP/cipatch.json"
-diag --repo "$R" <"$T_TMP/in" >"$T_TMP/out" 2>"$T_TMP/err"
-is "$(pj '"patch" in r' <"$T_TMP/out")" false "a patch adding a CI workflow is dropped"
-like "$(jget 'r.get("notes", [""])[0]' <"$T_TMP/out")" '^patch dropped: .*\.github/workflows/pwn\.yml.*CI' "with the gate's reason"
-is "$(jget '" ".join(a["action"] for a in r["actions"])' <"$T_TMP/out")" "github.issue" "github.pr became github.issue"
-stop_llm
+refused_patch cipatch $'diff --git a/.github/workflows/pwn.yml b/.github/workflows/pwn.yml\nnew file mode 100644\n--- /dev/null\n+++ b/.github/workflows/pwn.yml\n@@ -0,0 +1 @@\n+on: push\n' \
+	"a patch adding a CI workflow is dropped" '^patch dropped: .*\.github/workflows/pwn\.yml.*CI' "with the gate's reason"
 
 # 3. not JSON, then a repair turn
 start_llm "$(script_file repair '{"steps":[{"content":"The app crashed, probably a bug."},{"content":"```json\n'"$(final $M | sed 's/"/\\"/g')"'\n```"}]}')"

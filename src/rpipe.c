@@ -77,12 +77,7 @@ rpipe_run(struct engine *en, struct reader *rd, const struct rpipe_out *o)
 		} else if (j && type) {
 			/* another stage's record: forwarded byte for byte */
 			if (o->text) {
-				struct sbuf t;
-				sbuf_init(&t);
-				tf_line(j, &t, o->color);
-				sbuf_addc(&t, '\n');
-				sh_out_line(t.s, t.len);
-				sbuf_release(&t);
+				tf_print(j, o->color);
 			} else {
 				sh_out_line(line, n);
 				sh_out_line("\n", 1);

@@ -48,7 +48,6 @@ struct scanner {
 static void
 out_record(struct scanner *g, const char *rec, size_t n)
 {
-	struct sbuf t;
 	cJSON *o;
 
 	if (!g->text) {
@@ -57,11 +56,7 @@ out_record(struct scanner *g, const char *rec, size_t n)
 	}
 	if (!(o = cJSON_ParseWithLength(rec, n)))
 		return;
-	sbuf_init(&t);
-	tf_line(o, &t, g->color);
-	sbuf_addc(&t, '\n');
-	sh_out_line(t.s, t.len);
-	sbuf_release(&t);
+	tf_print(o, g->color);
 	cJSON_Delete(o);
 }
 

@@ -118,3 +118,15 @@ tf_line(const cJSON *r, struct sbuf *b, int color)
 		cJSON_free(s);
 	}
 }
+
+void
+tf_print(const cJSON *rec, int color)
+{
+	struct sbuf t;
+
+	sbuf_init(&t);
+	tf_line(rec, &t, color);
+	sbuf_addc(&t, '\n');
+	sh_out_line(t.s, t.len);
+	sbuf_release(&t);
+}

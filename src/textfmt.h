@@ -12,6 +12,8 @@
 struct cJSON;
 
 void tf_line(const struct cJSON *rec, struct sbuf *out, int color);
+/* tf_print writes tf_line's line and a newline to stdout (sh_out_line). */
+void tf_print(const struct cJSON *rec, int color);
 /* Should stdout get colours? (a terminal, NO_COLOR unset or empty) */
 int tf_want_color(void);
 

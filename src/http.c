@@ -305,6 +305,12 @@ http_do(struct http_client *c, const struct http_req *q, struct http_resp *r)
 	return rc;
 }
 
+int
+http_unanswered(const struct http_resp *r)
+{
+	return r->status == 0 && r->sent;
+}
+
 enum http_verdict
 http_verdict(int rc, const struct http_resp *r)
 {

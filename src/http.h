@@ -97,6 +97,11 @@ enum http_verdict {
  * status. */
 enum http_verdict http_verdict(int rc, const struct http_resp *r);
 
+/* http_unanswered: the request went out and no response came back (cut
+ * off, timed out), so the server may have acted on it: a change must not
+ * be sent again. */
+int http_unanswered(const struct http_resp *r);
+
 /* http_reason: the reason phrase of an HTTP status ("Not Found"), or ""
  * for one we do not name. */
 const char *http_reason(long status);

@@ -145,7 +145,7 @@ call(struct mx *m, const char *method, const char *kind, const char *app,
 		 * out, garbage) may have been made: sending it again could do
 		 * it twice. Only a complete error answer (429, 5xx: the server
 		 * says it did not) or a connection that failed is retried. */
-		if (!get && (garbage || (r.status == 0 && r.sent))) {
+		if (!get && (garbage || http_unanswered(&r))) {
 			unknown = 1;
 			break;
 		}
@@ -159,7 +159,7 @@ call(struct mx *m, const char *method, const char *kind, const char *app,
 			    strlen(e->text), ": response is not JSON");
 			e->verdict = HTTP_RETRY;
 		}
-		if (unknown || (!get && r.status == 0 && r.sent) || (!get &&
+		if (unknown || (!get && http_unanswered(&r)) || (!get &&
 		    garbage))
 			snprintf(e->text + strlen(e->text), sizeof e->text -
 			    strlen(e->text), " (the change may have been made; "

@@ -72,7 +72,7 @@ nt_post(struct notifier *n, const char *payload, struct sbuf *err)
 		/* a post that went out with no answer may have been delivered:
 		 * a second message is worse than a lost one, which the action
 		 * record says failed (the audit log keeps it) */
-		if (r.status == 0 && r.sent)
+		if (http_unanswered(&r))
 			break;
 		if (http_sleep_ms(http_retry_delay(&r, &b, 30000)) < 0)
 			break;
@@ -85,7 +85,7 @@ nt_post(struct notifier *n, const char *payload, struct sbuf *err)
 	n->failed++;
 	/* http_error_text quotes the body (Slack's code), never the URL */
 	sbuf_addf(err, "webhook: %s%s", http_error_text(&r, detail,
-	    sizeof detail), r.status == 0 && r.sent ? " (the message may have "
+	    sizeof detail), http_unanswered(&r) ? " (the message may have "
 	    "been delivered; not sent again)" : "");
 	http_resp_release(&r);
 	return -1;

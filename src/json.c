@@ -267,6 +267,17 @@ u_escape(const char *s, size_t n, size_t i)
 static struct cJSON *parse(const char *s, size_t n, const char **why,
     int flat);
 
+/* The text to change, copied from s[0..n) on first use. */
+static char *
+copy(char **fixed, const char *s, size_t n)
+{
+	if (!*fixed) {
+		*fixed = xmalloc(n);
+		memcpy(*fixed, s, n);
+	}
+	return *fixed;
+}
+
 struct cJSON *
 js_parse(const char *s, size_t n)
 {
@@ -320,11 +331,7 @@ parse(const char *s, size_t n, const char **why, int flat)
 				 * refused), not changed. */
 				if ((u >= 0xd800 && u <= 0xdfff) || (u == 0 &&
 				    flat)) {
-					if (!fixed) {
-						fixed = xmalloc(n);
-						memcpy(fixed, s, n);
-					}
-					memcpy(fixed + i, "\\ufffd", 6);
+					memcpy(copy(&fixed, s, n) + i, "\\ufffd", 6);
 					i += 5;
 					continue;
 				}
@@ -347,11 +354,7 @@ parse(const char *s, size_t n, const char **why, int flat)
 		} else if (c == '}' || c == ']') {
 			if (depth-- == JS_MAX_DEPTH + 1 && flat) {
 				/* the container becomes an empty one of its kind */
-				if (!fixed) {
-					fixed = xmalloc(n);
-					memcpy(fixed, s, n);
-				}
-				memset(fixed + deep + 1, ' ', i - deep);
+				memset(copy(&fixed, s, n) + deep + 1, ' ', i - deep);
 				fixed[i] = s[deep] == '{' ? '}' : ']';
 			}
 		}

@@ -675,6 +675,19 @@ parse_atom(struct parser *p)
 	return info_exact(p->p - cl, cl, p->caseless);
 }
 
+/* The digits at *e as a number (stuck at 100000: PCRE2 refuses more than
+ * 65535), *e moved past them. */
+static long
+count(const char **e)
+{
+	long v = 0;
+
+	for (; **e >= '0' && **e <= '9'; (*e)++)
+		if (v < 100000)
+			v = v * 10 + (**e - '0');
+	return v;
+}
+
 static int
 parse_bound(struct parser *p, long *min, long *max)
 {
@@ -702,15 +715,11 @@ parse_bound(struct parser *p, long *min, long *max)
 		p->bail = 1;
 		return 0;
 	}
-	*min = *max = 0;
-	for (e = s; *e >= '0' && *e <= '9'; e++)
-		*min = *min < 100000 ? *min * 10 + (*e - '0') : *min;
-	*max = *min;
+	e = s;
+	*min = *max = count(&e);
 	if (*e == ',') {
-		*max = -1;
-		if (e[1] != '}')
-			for (*max = 0, e++; *e >= '0' && *e <= '9'; e++)
-				*max = *max < 100000 ? *max * 10 + (*e - '0') : *max;
+		e++;
+		*max = *e == '}' ? -1 : count(&e);
 	}
 	p->p = e + 1;
 	return 1;

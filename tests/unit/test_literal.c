@@ -349,6 +349,31 @@ main(void)
 	/* a brace that is no quantifier is text: not strtol's syntax */
 	EXPECT("]-4}{-4}4", "]-4}{-4}4");
 	EXPECT("abc{x}d", "abc{x}d");
+	/* the brace of {n,} is the quantifier's, not a literal after it */
+	{
+		static const char *const subj[] = { "abcdefgghijklm",
+			"abcdefggggghijklm", "abcdefgghi" "jklm and more", NULL };
+		const char *pats[] = { "abcdefg{2,}hijklm", "abcdefg{2,5}hijklm",
+			"abcdefg{2}hijklm", NULL };
+		for (int k = 0; pats[k]; k++) {
+			struct litset ls;
+			int rc = lit_extract(pats[k], 0, &ls), bad = 0;
+			for (int j = 0; rc == 0 && subj[j]; j++) {
+				int any = 0;
+				if (k == 2 && j == 1)
+					continue;       /* {2}: not five g's */
+				for (int i = 0; i < ls.n; i++)
+					any |= memmem(subj[j], strlen(subj[j]), ls.v[i].s,
+					    ls.v[i].n) != NULL;
+				bad += !any;
+			}
+			T_OK(rc == 0 && ls.n > 0 && bad == 0, "lit_extract(%s): every "
+			    "subject it matches holds a literal (%d missed)", pats[k],
+			    bad);
+			if (rc == 0)
+				lit_free(&ls);
+		}
+	}
 	EXPECT("x*abc", "abc");
 	EXPECT("a+?bcd", "bcd");
 	EXPECT("(?<=user )admin(?!istrator)", "admin");
